@@ -1,0 +1,251 @@
+"""ConnectionMap: one add_edges() call — its rule, evaluated to (source, target, nsyns) arrays."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+
+from simlib.builder.nodes import NodePool
+from simlib.builder.rules import PAIRS_PER_BLOCK, Columns, DistanceRule, VectorRule, check_counts
+from simlib.errors import BuildError
+
+ITERATORS = ("one_to_one", "one_to_all", "all_to_one")
+
+
+@dataclass
+class PropertySpec:
+    names: list[str]
+    rule: Any
+    params: dict
+    values: Any
+    dtypes: list | None
+    multiple: bool
+
+
+class ConnectionMap:
+    """The edges of one add_edges() call; `add_properties` adds per-synapse columns."""
+
+    def __init__(self, sources: NodePool, targets: NodePool, connector, params: dict | None, iterator: str,
+                 edge_type_id: int, edge_type_properties: dict, rng: np.random.Generator):
+        if iterator not in ITERATORS:
+            raise BuildError(f"add_edges: iterator '{iterator}' unknown; accepted: {', '.join(ITERATORS)}")
+        self.source_nodes = sources
+        self.target_nodes = targets
+        self.connector = connector
+        self.params = dict(params or {})
+        self.iterator = iterator
+        self.edge_type_id = edge_type_id
+        self.edge_type_properties = edge_type_properties
+        self.property_specs: list[PropertySpec] = []
+        self._rng = rng
+        self.source_node_id: np.ndarray | None = None
+        self.target_node_id: np.ndarray | None = None
+        self.nsyns: np.ndarray | None = None
+        self.properties: dict[str, np.ndarray] = {}
+
+    # --- description -------------------------------------------------------------------------
+    @property
+    def source_network_name(self) -> str:
+        return self.source_nodes.network_name
+
+    @property
+    def target_network_name(self) -> str:
+        return self.target_nodes.network_name
+
+    @property
+    def rule_name(self) -> str:
+        c = self.connector
+        if isinstance(c, (VectorRule, DistanceRule)):
+            return c.name
+        return getattr(c, "__name__", type(c).__name__)
+
+    @property
+    def context(self) -> str:
+        return (f"edge type {self.edge_type_id} ({self.source_network_name} "
+                f"{self.source_nodes.filter_str} -> {self.target_network_name} {self.target_nodes.filter_str})")
+
+    def add_properties(self, names, rule=None, rule_params=None, values=None, dtypes=None) -> None:
+        """Add per-synapse properties (BMTK API).
+
+        `names` is a name or a list of names; `rule` is a constant, a list/array consumed in
+        edge order, a per-synapse function ``rule(source, target, **rule_params)`` (returning a
+        tuple when `names` is a list), or a :func:`simlib.builder.vectorized` rule called on all
+        synapses at once. `values` is an alternative to a list `rule`.
+        """
+        multiple = isinstance(names, (list, tuple, np.ndarray))
+        names = [str(n) for n in names] if multiple else [str(names)]
+        if dtypes is not None and not isinstance(dtypes, (list, tuple)):
+            dtypes = [dtypes] * len(names)
+        if dtypes is not None and len(dtypes) != len(names):
+            raise BuildError(f"add_properties: {len(names)} names but {len(dtypes)} dtypes")
+        reserved = {"source_node_id", "target_node_id", "edge_type_id", "nsyns"} & set(names)
+        if reserved:
+            raise BuildError(f"add_properties: {sorted(reserved)} reserved; choose other property names")
+        self.property_specs.append(PropertySpec(names, rule, dict(rule_params or {}), values, dtypes, multiple))
+        self.source_node_id = None  # properties change the row layout: rebuild
+
+    @property
+    def property_names(self) -> list[str]:
+        return [n for spec in self.property_specs for n in spec.names]
+
+    @property
+    def is_built(self) -> bool:
+        return self.source_node_id is not None
+
+    # --- evaluation ---------------------------------------------------------------------------
+    def build(self) -> None:
+        """Evaluate the connection rule (and property rules) into arrays."""
+        src_rows, trg_rows, counts = self._evaluate_rule()
+        src_ids = self.source_nodes.node_ids[src_rows]
+        trg_ids = self.target_nodes.node_ids[trg_rows]
+        self.source_node_id, self.target_node_id, self.nsyns = src_ids, trg_ids, counts
+        self.properties = {}
+        if self.property_specs:
+            self._evaluate_properties(np.repeat(src_rows, counts), np.repeat(trg_rows, counts))
+
+    def _evaluate_rule(self):
+        c, srcs, trgs = self.connector, self.source_nodes, self.target_nodes
+        n_src, n_trg = len(srcs), len(trgs)
+        empty = (np.zeros(0, np.int64),) * 3
+        if n_src == 0 or n_trg == 0:
+            return empty
+        if isinstance(c, DistanceRule):
+            parts = [(s, t, check_counts(n, c.name, self.context)) for s, t, n in c.pairs(srcs, trgs, self._rng)]
+            return self._concat(parts)
+        if isinstance(c, VectorRule):
+            return self._concat(list(self._vector_blocks(c, n_src, n_trg)))
+        if callable(c):
+            return self._per_pair(functools.partial(c, **self.params), n_src, n_trg)
+        if isinstance(c, list) or (isinstance(c, np.ndarray) and c.ndim == 1):
+            return self._from_list(np.asarray(c, dtype=object), n_src, n_trg)
+        if isinstance(c, np.ndarray) and c.ndim == 2:
+            if c.shape != (n_src, n_trg):
+                raise BuildError(f"{self.context}: connection matrix has shape {c.shape}; expected "
+                                 f"(n_sources, n_targets) = ({n_src}, {n_trg})")
+            counts = check_counts(c, "matrix", self.context)
+            s, t = np.nonzero(counts)
+            return s, t, counts[s, t]
+        if c is None or isinstance(c, (int, float, np.integer, np.floating, bool)):
+            value = int(check_counts([0 if c is None else c], "constant", self.context)[0])
+            if value == 0:
+                return empty
+            t, s = np.divmod(np.arange(n_src * n_trg, dtype=np.int64), n_src)
+            return s, t, np.full(s.size, value, dtype=np.int64)
+        raise BuildError(f"{self.context}: connection_rule of type {type(c).__name__} not understood; expected "
+                         f"an int, a function, a list, an (n_sources, n_targets) array, or a vectorized/DistanceRule")
+
+    @staticmethod
+    def _concat(parts):
+        if not parts:
+            return (np.zeros(0, np.int64),) * 3
+        s, t, n = (np.concatenate([p[i] for p in parts]).astype(np.int64) for i in range(3))
+        keep = n > 0
+        return s[keep], t[keep], n[keep]
+
+    def _vector_blocks(self, rule: VectorRule, n_src: int, n_trg: int):
+        block = max(1, PAIRS_PER_BLOCK // n_src)
+        src_base = self.source_nodes.indices
+        trg_base = self.target_nodes.indices
+        for beg in range(0, n_trg, block):
+            t_local = np.arange(beg, min(n_trg, beg + block))
+            s = np.tile(np.arange(n_src), t_local.size)
+            t = np.repeat(t_local, n_src)
+            counts = rule(Columns(self.source_nodes, src_base[s]), Columns(self.target_nodes, trg_base[t]),
+                          self._rng, **self.params)
+            counts = check_counts(counts, rule.name, self.context)
+            if counts.shape not in ((), s.shape):
+                raise BuildError(f"{self.context}: vectorized rule '{rule.name}' returned shape {counts.shape}; "
+                                 f"expected one count per pair of the block, shape {s.shape}")
+            yield s, t, np.broadcast_to(counts, s.shape)
+
+    def _per_pair(self, fn, n_src: int, n_trg: int):
+        # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair.
+        srcs, trgs = list(self.source_nodes), list(self.target_nodes)
+        if self.iterator == "one_to_one":
+            values = [fn(s, t) for s in srcs for t in trgs]
+            counts = check_counts(values, self.rule_name, self.context).reshape(n_src, n_trg)
+        elif self.iterator == "one_to_all":
+            rows = [self._row(fn(s, trgs), n_trg) for s in srcs]
+            counts = check_counts(rows, self.rule_name, self.context).reshape(n_src, n_trg)
+        else:
+            cols = [self._row(fn(srcs, t), n_src) for t in trgs]
+            counts = check_counts(cols, self.rule_name, self.context).reshape(n_trg, n_src).T
+        s, t = np.nonzero(counts)
+        return s, t, counts[s, t]
+
+    def _row(self, values, expected: int):
+        values = list(values) if not isinstance(values, np.ndarray) else values
+        if len(values) != expected:
+            raise BuildError(f"{self.context}: iterator '{self.iterator}' rule returned {len(values)} values; "
+                             f"expected {expected}")
+        return values
+
+    def _from_list(self, values: np.ndarray, n_src: int, n_trg: int):
+        expected = {"one_to_one": n_src * n_trg, "one_to_all": n_trg, "all_to_one": n_src}[self.iterator]
+        if values.size != expected:
+            raise BuildError(f"{self.context}: connection list has {values.size} values; iterator "
+                             f"'{self.iterator}' expects {expected}")
+        counts = check_counts(values, "list", self.context)
+        if self.iterator == "one_to_one":
+            counts = counts.reshape(n_src, n_trg)
+        elif self.iterator == "one_to_all":
+            counts = np.broadcast_to(counts, (n_src, n_trg))
+        else:
+            counts = np.broadcast_to(counts[:, None], (n_src, n_trg))
+        s, t = np.nonzero(counts)
+        return s, t, counts[s, t]
+
+    def _evaluate_properties(self, src_rows: np.ndarray, trg_rows: np.ndarray) -> None:
+        n_syn = src_rows.size
+        nodes_s = nodes_t = None
+        for spec in self.property_specs:
+            rule = spec.values if spec.values is not None else spec.rule
+            if isinstance(rule, VectorRule):
+                out = rule(Columns(self.source_nodes, self.source_nodes.indices[src_rows]),
+                           Columns(self.target_nodes, self.target_nodes.indices[trg_rows]),
+                           self._rng, **spec.params)
+                columns = list(out) if spec.multiple else [out]
+            elif callable(rule):
+                if nodes_s is None:
+                    nodes_s, nodes_t = list(self.source_nodes), list(self.target_nodes)
+                results = [rule(nodes_s[s], nodes_t[t], **spec.params) for s, t in zip(src_rows, trg_rows)]
+                if spec.multiple:
+                    columns = [list(c) for c in zip(*results)] if results else [[] for _ in spec.names]
+                else:
+                    columns = [results]
+            elif isinstance(rule, (list, np.ndarray)):
+                columns = [np.asarray(r) for r in rule] if spec.multiple else [np.asarray(rule)]
+            else:
+                columns = [np.full(n_syn, r) for r in rule] if spec.multiple else [np.full(n_syn, rule)]
+            if len(columns) != len(spec.names):
+                raise BuildError(f"{self.context}: add_properties rule for {spec.names} returned "
+                                 f"{len(columns)} columns; expected {len(spec.names)}")
+            for i, (name, col) in enumerate(zip(spec.names, columns)):
+                dtype = spec.dtypes[i] if spec.dtypes else None
+                arr = np.asarray(col, dtype=dtype) if dtype is not None else np.asarray(col)
+                arr = np.broadcast_to(arr, (n_syn,)) if arr.ndim == 0 else arr
+                if arr.shape[0] != n_syn:
+                    raise BuildError(f"{self.context}: property '{name}' has {arr.shape[0]} values; expected "
+                                     f"{n_syn} (one per synapse)")
+                self.properties[name] = np.ascontiguousarray(arr)
+
+    def __repr__(self) -> str:
+        return f"ConnectionMap({self.context})"
+
+
+def _as_pool(network, selector, role: str) -> NodePool:
+    """Accept a NodePool, a filter dict or None (all nodes) as add_edges source/target."""
+    if isinstance(selector, NodePool):
+        return selector
+    if selector is None:
+        return NodePool(network, {})
+    if isinstance(selector, dict):
+        return NodePool(network, selector)
+    raise BuildError(f"add_edges: {role} must be a dict filter or net.nodes(...), got {type(selector).__name__}")
+
+
+def _names(seq: Sequence) -> list[str]:
+    return [str(s) for s in seq]

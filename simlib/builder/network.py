@@ -1,0 +1,349 @@
+"""NetworkBuilder: BMTK's builder API, with array-based rule evaluation and SONATA output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simlib.builder.connection_map import ConnectionMap, _as_pool
+from simlib.builder.nodes import Node, NodePool, NodeSet, NodeTable, is_per_node, match_mask, validate_per_node
+from simlib.errors import BuildError, ConfigError
+from simlib.sonata.edges import EdgePopulationData, write_edges
+from simlib.sonata.nodes import NodePopulationData, write_nodes
+from simlib.sonata.types_csv import write_types_csv
+
+
+class NetworkBuilder:
+    """Describe a network population by population and save it as SONATA files.
+
+    The API follows ``bmtk.builder.NetworkBuilder`` so a tutorial script ports by changing the
+    import. Beyond BMTK, ``connection_rule`` also accepts :func:`simlib.builder.vectorized`
+    rules (evaluated on blocks of pairs) and :class:`simlib.builder.DistanceRule` (KD-tree).
+
+    Parameters
+    ----------
+    name : the network (node population) name.
+    seed : seed of the random streams handed to vectorised and spatial rules (one stream per
+        edge type, derived from ``(seed, edge_type_id)``); None draws fresh entropy.
+    """
+
+    def __init__(self, name: str, adaptor_cls=None, seed: int | None = None, **network_props):
+        if not isinstance(name, str) or not name:
+            raise BuildError(f"NetworkBuilder: name must be a non-empty string, got {name!r}")
+        self.name = name
+        self.network_props = network_props
+        self.seed = seed
+        self._entropy = np.random.SeedSequence(seed).entropy
+        self._node_sets: list[NodeSet] = []
+        self._connection_maps: list[ConnectionMap] = []
+        self._next_node_type_id = 100
+        self._next_edge_type_id = 100
+        self._next_node_id = 0
+        self._used_node_ids: set[int] = set()
+        self._version = 0
+        self._table: NodeTable | None = None
+        self._node_objects: list[Node] | None = None
+
+    # --- nodes --------------------------------------------------------------------------------
+    def add_nodes(self, N: int = 1, **properties) -> None:
+        """Add N nodes of one new node type.
+
+        A list, array, range or generator of length N is a per-node property (stored in the
+        nodes h5); anything else (scalars, strings, tuples, dicts) is shared by the node type
+        (stored in the node-types CSV). ``node_type_id`` counts from 100, ``node_id`` from 0.
+        """
+        if not isinstance(N, (int, np.integer)) or N < 0:
+            raise BuildError(f"add_nodes: N must be a whole number >= 0, got {N!r}")
+        N = int(N)
+        per_node, shared = {}, {}
+        for key, value in properties.items():
+            if is_per_node(value):
+                per_node[key] = validate_per_node(N, key, value)
+            else:
+                shared[key] = value.item() if isinstance(value, np.generic) else value
+        if "node_type_id" in per_node:
+            raise BuildError("add_nodes: node_type_id must be a single value per add_nodes call, not a list")
+        used_types = {ns.node_type_id for ns in self._node_sets}
+        if "node_type_id" in shared:
+            node_type_id = int(shared.pop("node_type_id"))
+            if node_type_id in used_types:
+                raise BuildError(f"add_nodes: node_type_id {node_type_id} is already used")
+        else:
+            while self._next_node_type_id in used_types:
+                self._next_node_type_id += 1
+            node_type_id = self._next_node_type_id
+            self._next_node_type_id += 1
+        if "node_id" in per_node:
+            node_ids = per_node.pop("node_id").astype(np.int64)
+            clash = set(node_ids.tolist()) & self._used_node_ids
+            if clash or len(set(node_ids.tolist())) != N or (node_ids < 0).any():
+                raise BuildError(f"add_nodes: node_id values must be unique, >= 0 and unused; clashing: "
+                                 f"{sorted(clash)[:5]}")
+        else:
+            node_ids = np.empty(N, dtype=np.int64)
+            for i in range(N):
+                while self._next_node_id in self._used_node_ids:
+                    self._next_node_id += 1
+                node_ids[i] = self._next_node_id
+                self._next_node_id += 1
+        self._used_node_ids.update(node_ids.tolist())
+        self._node_sets.append(NodeSet(N, node_type_id, node_ids, per_node, shared))
+        self._version += 1
+        self._table = None
+        self._node_objects = None
+
+    def node_table(self) -> NodeTable:
+        if self._table is None:
+            self._table = NodeTable(self._node_sets)
+        return self._table
+
+    def node_objects(self) -> list[Node]:
+        """One dict-like Node per node (for the per-pair rule path), built once."""
+        if self._node_objects is None:
+            objects = []
+            for ns in self._node_sets:
+                cols = {k: v.tolist() for k, v in ns.per_node.items()}
+                for i in range(ns.n):
+                    props = {**ns.shared, **{k: v[i] for k, v in cols.items()}}
+                    props["node_id"] = int(ns.node_ids[i])
+                    props["node_type_id"] = ns.node_type_id
+                    objects.append(Node(props))
+            self._node_objects = objects
+        return self._node_objects
+
+    def nodes(self, **properties) -> NodePool:
+        """Nodes matching a filter: ``value`` means ==, a list means 'in', a callable is a predicate."""
+        return NodePool(self, properties)
+
+    @property
+    def nnodes(self) -> int:
+        return sum(ns.n for ns in self._node_sets)
+
+    @property
+    def nedges(self) -> int:
+        return int(sum(cm.nsyns.size if not cm.property_specs else cm.nsyns.sum()
+                       for cm in self._connection_maps if cm.is_built))
+
+    # --- edges --------------------------------------------------------------------------------
+    def add_edges(self, source=None, target=None, connection_rule=1, connection_params=None,
+                  iterator: str = "one_to_one", **edge_type_properties) -> ConnectionMap:
+        """Add one edge type between the nodes matching `source` and `target`.
+
+        `connection_rule` gives the synapse count per pair: a number (every pair), a function
+        ``rule(source, target, **connection_params) -> nsyns`` (per pair, as in BMTK; with the
+        iterators ``one_to_all`` / ``all_to_one`` it returns a list), a list (per pair in
+        source-major order, or per target/source with those iterators), an
+        ``(n_sources, n_targets)`` array, a :func:`~simlib.builder.vectorized` rule or a
+        :class:`~simlib.builder.DistanceRule`. ``nsyns=`` replaces the rule, as in BMTK.
+        Other keywords are edge-type properties (edge-types CSV).
+        """
+        if "nsyns" in edge_type_properties:
+            connection_rule = edge_type_properties.pop("nsyns")
+        sources = _as_pool(self, source, "source")
+        targets = _as_pool(self, target, "target")
+        if sources.network is not self and targets.network is not self:
+            raise BuildError(f"add_edges on network '{self.name}': source or target must be in this network")
+        edge_type_id = int(edge_type_properties.pop("edge_type_id", self._next_edge_type_id))
+        if any(cm.edge_type_id == edge_type_id for cm in self._connection_maps):
+            raise BuildError(f"add_edges: edge_type_id {edge_type_id} is already used")
+        self._next_edge_type_id = max(self._next_edge_type_id, edge_type_id + 1)
+        rng = np.random.default_rng([self._entropy, edge_type_id])
+        cm = ConnectionMap(sources, targets, connection_rule, connection_params, iterator, edge_type_id,
+                           dict(edge_type_properties), rng)
+        self._connection_maps.append(cm)
+        return cm
+
+    def build(self, force: bool = False) -> None:
+        """Evaluate every connection rule of this network."""
+        for cm in self._connection_maps:
+            if force or not cm.is_built:
+                cm.build()
+
+    @property
+    def connection_maps(self) -> list[ConnectionMap]:
+        return list(self._connection_maps)
+
+    def edges(self, target_nodes=None, source_nodes=None, target_network=None, source_network=None,
+              **properties) -> list[dict[str, Any]]:
+        """Built edges (one dict per SONATA row) matching node selections and edge-type properties."""
+        self.build()
+        out = []
+        for cm in self._connection_maps:
+            if source_network and cm.source_network_name != source_network:
+                continue
+            if target_network and cm.target_network_name != target_network:
+                continue
+            if any(cm.edge_type_properties.get(k) != v for k, v in properties.items()
+                   if k not in cm.property_names):
+                continue
+            src, trg, extra, nsyns = self._rows(cm)
+            keep = np.ones(src.size, dtype=bool)
+            for sel, ids, role in ((source_nodes, src, "source"), (target_nodes, trg, "target")):
+                if sel is not None:
+                    keep &= np.isin(ids, self._selection_ids(sel, cm, role))
+            for k, v in properties.items():
+                if k in extra:
+                    keep &= extra[k] == v
+            for i in np.flatnonzero(keep):
+                row = {"source_node_id": int(src[i]), "target_node_id": int(trg[i]),
+                       "edge_type_id": cm.edge_type_id, **cm.edge_type_properties}
+                if nsyns is not None:
+                    row["nsyns"] = int(nsyns[i])
+                row.update({k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in extra.items()})
+                out.append(row)
+        return out
+
+    @staticmethod
+    def _selection_ids(sel, cm: ConnectionMap, role: str) -> np.ndarray:
+        if isinstance(sel, NodePool):
+            return sel.node_ids
+        if isinstance(sel, dict):
+            pool = cm.source_nodes if role == "source" else cm.target_nodes
+            net = pool.network
+            return net.node_table().node_id[match_mask(net.node_table(), sel)]
+        return np.atleast_1d(np.asarray(sel, dtype=np.int64))
+
+    @staticmethod
+    def _rows(cm: ConnectionMap):
+        """SONATA rows of one connection map: one per pair (+nsyns) or, with properties, per synapse."""
+        if cm.property_specs:
+            return (np.repeat(cm.source_node_id, cm.nsyns), np.repeat(cm.target_node_id, cm.nsyns),
+                    cm.properties, None)
+        return cm.source_node_id, cm.target_node_id, {}, cm.nsyns
+
+    # --- saving -------------------------------------------------------------------------------
+    def save(self, output_dir: str = ".", force_overwrite: bool = True, compression="gzip") -> None:
+        """Save nodes, node types and every edge file of this network into `output_dir`."""
+        self.save_nodes(output_dir=output_dir, force_overwrite=force_overwrite, compression=compression)
+        pairs = []
+        for cm in self._connection_maps:
+            key = (cm.source_network_name, cm.target_network_name)
+            if key not in pairs:
+                pairs.append(key)
+        for src, trg in pairs:
+            self.save_edges(output_dir=output_dir, src_network=src, trg_network=trg,
+                            force_overwrite=force_overwrite, compression=compression)
+
+    def save_nodes(self, nodes_file_name: str | None = None, node_types_file_name: str | None = None,
+                   output_dir: str = ".", force_overwrite: bool = True, compression="gzip") -> None:
+        """Write ``<name>_nodes.h5`` and ``<name>_node_types.csv`` (BMTK's layout)."""
+        out = Path(output_dir)
+        nodes_path = out / (nodes_file_name or f"{self.name}_nodes.h5")
+        types_path = out / (node_types_file_name or f"{self.name}_node_types.csv")
+        _check_overwrite([nodes_path, types_path], force_overwrite)
+        group_keys: list[tuple[str, ...]] = []
+        for ns in self._node_sets:
+            if ns.group_key not in group_keys:
+                group_keys.append(ns.group_key)
+        group_id = np.concatenate([np.full(ns.n, group_keys.index(ns.group_key), dtype=np.int64)
+                                   for ns in self._node_sets]) if self._node_sets else np.zeros(0, np.int64)
+        group_index = np.zeros(group_id.size, dtype=np.int64)
+        for g in range(len(group_keys)):
+            rows = group_id == g
+            group_index[rows] = np.arange(rows.sum())
+        groups = []
+        for key in group_keys:
+            members = [ns for ns in self._node_sets if ns.group_key == key]
+            cols = {}
+            for name in key:
+                try:
+                    cols[name] = np.concatenate([ns.per_node[name] for ns in members])
+                except ValueError:
+                    raise BuildError(f"network '{self.name}': per-node property '{name}' has different "
+                                     f"shapes in different add_nodes calls") from None
+            groups.append(cols)
+        table = self.node_table()
+        type_ids = table.column("node_type_id") if table.n else np.zeros(0, np.int64)
+        pop = NodePopulationData(self.name, table.node_id, type_ids, group_id, group_index, groups)
+        write_nodes(nodes_path, [pop], compression=compression)
+        write_types_csv(types_path, [ns.type_row() for ns in self._node_sets], ["node_type_id"])
+
+    def save_edges(self, edges_file_name: str | None = None, edge_types_file_name: str | None = None,
+                   output_dir: str = ".", src_network: str | None = None, trg_network: str | None = None,
+                   name: str | None = None, force_build: bool = True, force_overwrite: bool = False,
+                   compression="gzip") -> None:
+        """Write the edges between two networks: ``<src>_<trg>_edges.h5`` + ``_edge_types.csv``.
+
+        Rows are sorted by target node id (stable, so ties keep rule order); both the
+        target_to_source and source_to_target indices are written. Population name
+        ``<src>_to_<trg>`` unless `name` is given.
+        """
+        maps = [cm for cm in self._connection_maps
+                if (src_network is None or cm.source_network_name == src_network)
+                and (trg_network is None or cm.target_network_name == trg_network)]
+        if not maps:
+            raise BuildError(f"save_edges: network '{self.name}' has no edges from {src_network or 'any'} "
+                             f"to {trg_network or 'any'}")
+        nets = {(cm.source_network_name, cm.target_network_name) for cm in maps}
+        if len(nets) > 1:
+            raise BuildError(f"save_edges: edges between several network pairs {sorted(nets)}; "
+                             f"choose one with src_network= and trg_network=")
+        src_name, trg_name = nets.pop()
+        out = Path(output_dir)
+        edges_path = out / (edges_file_name or f"{src_name}_{trg_name}_edges.h5")
+        types_path = out / (edge_types_file_name or f"{src_name}_{trg_name}_edge_types.csv")
+        _check_overwrite([edges_path, types_path], force_overwrite)
+        for cm in maps:
+            if force_build or not cm.is_built:
+                if not cm.is_built:
+                    cm.build()
+        pop = _assemble_edges(maps, name or f"{src_name}_to_{trg_name}", src_name, trg_name)
+        write_edges(edges_path, [pop], compression=compression)
+        rows = [{"edge_type_id": cm.edge_type_id, "target_query": cm.target_nodes.filter_str,
+                 "source_query": cm.source_nodes.filter_str, **cm.edge_type_properties} for cm in maps]
+        write_types_csv(types_path, rows, ["edge_type_id", "target_query", "source_query"])
+
+    def clear(self) -> None:
+        """Forget all nodes and edges."""
+        self.__init__(self.name, seed=self.seed, **self.network_props)
+
+    def __repr__(self) -> str:
+        return f"NetworkBuilder({self.name!r}, nodes={self.nnodes}, edge_types={len(self._connection_maps)})"
+
+
+def _check_overwrite(paths, force_overwrite: bool) -> None:
+    if not force_overwrite:
+        for p in paths:
+            if Path(p).exists():
+                raise ConfigError(f"{p}: file exists; pass force_overwrite=True to replace it")
+
+
+def _assemble_edges(maps: list[ConnectionMap], pop_name: str, src_name: str, trg_name: str) -> EdgePopulationData:
+    """Concatenate connection maps into one population: groups by property set, rows sorted by target."""
+    group_keys: list[tuple] = []
+    src_parts, trg_parts, type_parts, gid_parts, columns_by_map = [], [], [], [], []
+    for cm in maps:
+        src, trg, props, nsyns = NetworkBuilder._rows(cm)
+        cols = dict(props) if cm.property_specs else {"nsyns": nsyns.astype(np.uint32)}
+        key = tuple(sorted((k, np.asarray(v).dtype.str) for k, v in cols.items()))
+        if key not in group_keys:
+            group_keys.append(key)
+        src_parts.append(src)
+        trg_parts.append(trg)
+        type_parts.append(np.full(src.size, cm.edge_type_id, dtype=np.int64))
+        gid_parts.append(np.full(src.size, group_keys.index(key), dtype=np.int64))
+        columns_by_map.append(cols)
+    src = np.concatenate(src_parts)
+    trg = np.concatenate(trg_parts)
+    etype = np.concatenate(type_parts)
+    gid = np.concatenate(gid_parts)
+    # group columns in concatenation order, then everything reordered by target (stable)
+    order = np.argsort(trg, kind="stable")
+    src, trg, etype, gid = src[order], trg[order], etype[order], gid[order]
+    groups, group_index = [], np.zeros(gid.size, dtype=np.int64)
+    map_gid = [group_keys.index(tuple(sorted((k, np.asarray(v).dtype.str) for k, v in cols.items())))
+               for cols in columns_by_map]
+    for g, key in enumerate(group_keys):
+        unsorted_cols = {}
+        for name, _ in key:
+            unsorted_cols[name] = np.concatenate([cols[name] for cols, mg in zip(columns_by_map, map_gid) if mg == g])
+        # position of each group row (in concatenation order) after sorting
+        in_group_unsorted = np.concatenate(gid_parts) == g
+        rank_in_group = np.cumsum(in_group_unsorted) - 1
+        sorted_rows = order[gid == g]  # concatenation-order positions of this group's rows, in sorted order
+        perm = rank_in_group[sorted_rows]
+        groups.append({name: col[perm] for name, col in unsorted_cols.items()})
+        group_index[gid == g] = np.arange(perm.size)
+    return EdgePopulationData(pop_name, src_name, trg_name, src, trg, etype, gid, group_index, groups)

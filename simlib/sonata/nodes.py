@@ -1,0 +1,171 @@
+"""SONATA nodes files (`*_nodes.h5`) plus their node-types table: read and write."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from simlib.errors import FormatError
+from simlib.sonata.files import (atomic_h5, compression_options, from_h5_array, open_h5, require_dataset,
+                                 to_h5_array)
+from simlib.sonata.types_csv import read_types_csv
+
+RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
+
+
+@dataclass
+class NodePopulationData:
+    """The arrays of one node population, as stored in a SONATA nodes file."""
+
+    name: str
+    node_id: np.ndarray
+    node_type_id: np.ndarray
+    node_group_id: np.ndarray
+    node_group_index: np.ndarray
+    groups: list[dict[str, np.ndarray]] = field(default_factory=list)
+
+
+def _dataset(group: h5py.Group, name: str, data, compression) -> None:
+    data = to_h5_array(data)
+    opts = compression_options(compression) if np.size(data) > 0 else {}
+    group.create_dataset(name, data=data, **opts)
+
+
+def write_nodes(path, populations: list[NodePopulationData], compression="gzip") -> None:
+    """Write one or more node populations to a SONATA nodes file (atomically).
+
+    Dtypes follow BMTK: ids uint64, group ids uint32, group index uint64; group columns keep
+    their numpy dtype (strings become variable-length UTF-8).
+    """
+    with atomic_h5(path) as h5:
+        root = h5.create_group("nodes")
+        for pop in populations:
+            grp = root.create_group(pop.name)
+            _dataset(grp, "node_id", np.asarray(pop.node_id, dtype=np.uint64), compression)
+            _dataset(grp, "node_type_id", np.asarray(pop.node_type_id, dtype=np.uint64), compression)
+            _dataset(grp, "node_group_id", np.asarray(pop.node_group_id, dtype=np.uint32), compression)
+            _dataset(grp, "node_group_index", np.asarray(pop.node_group_index, dtype=np.uint64), compression)
+            for gid, columns in enumerate(pop.groups):
+                sub = grp.create_group(str(gid))
+                for name, values in columns.items():
+                    try:
+                        _dataset(sub, name, values, compression)
+                    except TypeError as exc:
+                        raise FormatError(f"{path}: node property '{name}' of population '{pop.name}' "
+                                          f"cannot be stored in HDF5 ({exc}); expected numbers or strings") from None
+
+
+def node_populations(path) -> list[str]:
+    """Names of the node populations in a SONATA nodes file."""
+    with open_h5(path) as h5:
+        if "nodes" not in h5:
+            raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
+        return list(h5["nodes"].keys())
+
+
+def _pick_population(path, available: list[str], population: str | None, kind: str) -> str:
+    if population is None:
+        if len(available) != 1:
+            raise FormatError(f"{path}: holds {kind} populations {available}; name one with population=")
+        return available[0]
+    if population not in available:
+        raise FormatError(f"{path}: {kind} population '{population}' not found; available: {available}")
+    return population
+
+
+def read_node_population(path, population: str | None = None) -> NodePopulationData:
+    """Read and validate the raw arrays of one node population."""
+    with open_h5(path) as h5:
+        if "nodes" not in h5:
+            raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
+        name = _pick_population(path, list(h5["nodes"].keys()), population, "node")
+        grp = h5["nodes"][name]
+        base = f"/nodes/{name}"
+        arrays = {}
+        for ds in RESERVED_NODE_DATASETS:
+            if ds == "node_id" and ds not in grp:
+                continue  # optional in SONATA: implicit 0..N-1
+            arrays[ds] = require_dataset(h5, path, f"{base}/{ds}")[()].astype(np.int64)
+        n = len(arrays["node_type_id"])
+        arrays.setdefault("node_id", np.arange(n, dtype=np.int64))
+        for ds, arr in arrays.items():
+            if len(arr) != n:
+                raise FormatError(f"{path}: dataset '{base}/{ds}' has {len(arr)} rows; expected {n} "
+                                  f"(the length of node_type_id)")
+        groups = []
+        gids = sorted(int(k) for k in grp.keys() if k.isdigit())
+        if gids != list(range(len(gids))):
+            raise FormatError(f"{path}: node groups of '{base}' are {gids}; expected 0..{len(gids) - 1}")
+        for gid in gids:
+            sub = grp[str(gid)]
+            cols = {k: from_h5_array(v) for k, v in sub.items() if isinstance(v, h5py.Dataset)}
+            size = int(np.sum(arrays["node_group_id"] == gid))
+            for k, v in cols.items():
+                if len(v) < size:
+                    raise FormatError(f"{path}: dataset '{base}/{gid}/{k}' has {len(v)} rows; group {gid} "
+                                      f"holds {size} nodes")
+            groups.append(cols)
+        bad = np.setdiff1d(np.unique(arrays["node_group_id"]), np.arange(len(groups)))
+        if bad.size:
+            raise FormatError(f"{path}: '{base}/node_group_id' refers to missing groups {bad.tolist()}")
+        for gid in range(len(groups)):
+            idx = arrays["node_group_index"][arrays["node_group_id"] == gid]
+            nrows = max((len(v) for v in groups[gid].values()), default=None)
+            if nrows is not None and idx.size and (idx.min() < 0 or idx.max() >= nrows):
+                raise FormatError(f"{path}: '{base}/node_group_index' points outside group {gid} "
+                                  f"({nrows} rows)")
+        return NodePopulationData(name, arrays["node_id"], arrays["node_type_id"], arrays["node_group_id"],
+                                  arrays["node_group_index"], groups)
+
+
+def read_nodes(path, types_path=None, population: str | None = None) -> pd.DataFrame:
+    """Read a node population into a DataFrame, one row per node, in file order.
+
+    Columns: ``node_id``, ``node_type_id``, ``node_group_id``, ``node_group_index``, every group
+    property (missing in other groups → NaN/None) and, when `types_path` is given, every column of
+    the node-types table joined on ``node_type_id`` (per-node values win over shared ones).
+    The population name is stored in ``df.attrs['population']``.
+
+    Raises
+    ------
+    FormatError
+        Missing datasets or groups, inconsistent lengths, or node types missing from the table.
+    """
+    pop = read_node_population(path, population)
+    n = len(pop.node_id)
+    df = pd.DataFrame({"node_id": pop.node_id, "node_type_id": pop.node_type_id,
+                       "node_group_id": pop.node_group_id, "node_group_index": pop.node_group_index})
+    for gid, cols in enumerate(pop.groups):
+        rows = np.flatnonzero(pop.node_group_id == gid)
+        idx = pop.node_group_index[rows]
+        for name, values in cols.items():
+            if name not in df.columns:
+                if values.ndim > 1:
+                    df[name] = pd.Series([None] * n, dtype=object)
+                elif values.dtype.kind in "iuf":
+                    df[name] = np.full(n, np.nan) if len(pop.groups) > 1 else np.zeros(n, dtype=values.dtype)
+                else:
+                    df[name] = pd.Series([None] * n, dtype=object)
+            picked = values[idx]
+            if picked.ndim > 1:
+                col = df[name].to_numpy(dtype=object)
+                col[rows] = list(picked)
+                df[name] = col
+            else:
+                col = df[name].to_numpy(copy=True)
+                col[rows] = picked
+                df[name] = col
+    if types_path is not None:
+        types = read_types_csv(types_path, "node_type_id")
+        missing = np.setdiff1d(np.unique(pop.node_type_id), types["node_type_id"].to_numpy())
+        if missing.size:
+            raise FormatError(f"{types_path}: node_type_id {missing.tolist()} used in {path} but not in the table")
+        shared = [c for c in types.columns if c != "node_type_id" and c not in df.columns]
+        df = df.merge(types[["node_type_id", *shared]], on="node_type_id", how="left", sort=False)
+    df.attrs["population"] = pop.name
+    df.attrs["path"] = str(Path(path))
+    return df

@@ -1,0 +1,48 @@
+"""File helpers for the spike formats: atomic writes and readable-file checks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+from simlib.errors import FormatError
+
+
+def require_file(path) -> Path:
+    """Return `path` as a Path, or raise FormatError if it is not an existing file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FormatError(f"{path}: file not found")
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path, copy_existing: bool = False) -> Iterator[Path]:
+    """Yield a temporary path next to `path`, moved onto `path` only if the block succeeds.
+
+    A failed write therefore never leaves a partial file (nor replaces a good one).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The final file. Missing parent directories are created.
+    copy_existing : bool
+        Start the temporary file as a copy of `path` (for append modes).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # os.open with 0o666 lets the umask apply, unlike mkstemp's 0o600.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    try:
+        if copy_existing and path.exists():
+            shutil.copyfile(path, tmp)
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

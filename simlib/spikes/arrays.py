@@ -1,0 +1,145 @@
+"""Validation of spike arrays (node ids and times) shared by the container and the file readers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simlib.errors import ConfigError, FormatError, where
+
+POP_NA = "<sonata:none>"
+"""Population name used when none is given (the name BMTK uses, for compatibility)."""
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _position(index: int, positions: np.ndarray | None, position_name: str) -> str:
+    label = index if positions is None else int(positions[index])
+    return f"{position_name} {label}"
+
+
+def as_timestamps(values, source, field: str = "timestamps", positions: np.ndarray | None = None,
+                  position_name: str = "index", units: str = "ms") -> np.ndarray:
+    """Convert spike times to a float64 array and check that they are finite and >= 0.
+
+    Parameters
+    ----------
+    values : array_like
+        Spike times (in `units`).
+    source : str or path-like
+        The file (or API call) the values come from; named in error messages.
+    field : str
+        The column or dataset name; named in error messages.
+    positions : numpy.ndarray, optional
+        Label of each value for messages (e.g. CSV line numbers); default: the array index.
+    position_name : str
+        What a position is called in messages ("index", "line").
+    units : str
+        Units of the times, only for messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float64 array of spike times.
+
+    Raises
+    ------
+    FormatError
+        If a value is not a number, is NaN or infinite, or is negative.
+    """
+    try:
+        times = np.asarray(values, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(f"{where(source, field)}: expected numeric spike times in {units} ({exc})") from None
+    bad = ~np.isfinite(times)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise FormatError(f"{where(source, field)}: {int(bad.sum())} NaN or infinite value(s), first "
+                          f"{times[i]!r} at {_position(i, positions, position_name)}; "
+                          f"expected finite spike times >= 0 {units}")
+    neg = times < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise FormatError(f"{where(source, field)}: {int(neg.sum())} negative value(s), first "
+                          f"{times[i]!r} at {_position(i, positions, position_name)}; "
+                          f"expected spike times >= 0 {units}")
+    return times
+
+
+def as_node_ids(values, source, field: str = "node_ids", positions: np.ndarray | None = None,
+                position_name: str = "index") -> np.ndarray:
+    """Convert node ids to an int64 array and check that they are integers >= 0.
+
+    Accepts signed or unsigned integer input (SONATA files use both int64 and uint64) and
+    floats that hold whole numbers (as parsed from text).
+
+    Parameters
+    ----------
+    values : array_like
+        Node ids.
+    source, field, positions, position_name
+        As for :func:`as_timestamps`.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D int64 array of node ids.
+
+    Raises
+    ------
+    FormatError
+        If a value is not a whole number, is negative or does not fit in int64.
+    """
+    try:
+        arr = np.asarray(values).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(f"{where(source, field)}: expected integer node ids ({exc})") from None
+    if arr.dtype.kind not in "iuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise FormatError(f"{where(source, field)}: expected integer node ids >= 0, "
+                              f"got values of type {arr.dtype}") from None
+    if arr.dtype.kind == "u":
+        too_big = arr > _INT64_MAX
+        if too_big.any():
+            i = int(np.flatnonzero(too_big)[0])
+            raise FormatError(f"{where(source, field)}: node id {int(arr[i])} at "
+                              f"{_position(i, positions, position_name)} does not fit in int64")
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2.0**63)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise FormatError(f"{where(source, field)}: {arr[i]!r} at {_position(i, positions, position_name)} "
+                              "is not a whole number; expected integer node ids >= 0")
+    ids = arr.astype(np.int64)
+    neg = ids < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise FormatError(f"{where(source, field)}: {int(neg.sum())} negative value(s), first {int(ids[i])} "
+                          f"at {_position(i, positions, position_name)}; expected node ids >= 0")
+    return ids
+
+
+def check_population_name(name, source) -> str:
+    """Return `name` if it can name a population in every spike format, else raise.
+
+    Raises
+    ------
+    FormatError
+        If the name is not a non-empty string, or contains '/' or whitespace (which the
+        HDF5 group path and the space-separated CSV cannot hold).
+    """
+    if not isinstance(name, str) or not name:
+        raise FormatError(f"{where(source, 'population')}: expected a non-empty string, got {name!r}")
+    if "/" in name or any(c.isspace() for c in name):
+        raise FormatError(f"{where(source, 'population')}: {name!r} contains '/' or whitespace; "
+                          "expected a name usable as an HDF5 group and a CSV field")
+    return name
+
+
+def check_units(units, source) -> str:
+    """Return the time units ('ms' or 's'), else raise ConfigError."""
+    if units not in ("ms", "s"):
+        raise ConfigError(f"{where(source, 'units')}: expected 'ms' or 's', got {units!r}")
+    return units
