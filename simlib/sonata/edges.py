@@ -67,6 +67,9 @@ def write_edges(path, populations: list[EdgePopulationData], compression="gzip")
                 n2r, r2e = build_index(np.asarray(ids, dtype=np.int64))
                 sub = grp.create_group(f"indices/{index_name}")
                 _dataset(sub, "node_id_to_range", n2r, compression)
+                # the SONATA spec (and libsonata) names it node_id_to_ranges, BMTK node_id_to_range:
+                # a hard link serves both readers without storing the table twice
+                sub["node_id_to_ranges"] = sub["node_id_to_range"]
                 _dataset(sub, "range_to_edge_id", r2e, compression)
 
 

@@ -35,8 +35,9 @@ def atomic_path(path, copy_existing: bool = False) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # os.open with 0o666 lets the umask apply, unlike mkstemp's 0o600.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    # Same suffix as the target (pynwb warns otherwise); os.open with 0o666 lets the umask
+    # apply, unlike mkstemp's 0o600.
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}")
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
     try:
         if copy_existing and path.exists():

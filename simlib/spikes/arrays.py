@@ -54,13 +54,13 @@ def as_timestamps(values, source, field: str = "timestamps", positions: np.ndarr
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise FormatError(f"{where(source, field)}: {int(bad.sum())} NaN or infinite value(s), first "
-                          f"{times[i]!r} at {_position(i, positions, position_name)}; "
+                          f"{float(times[i])!r} at {_position(i, positions, position_name)}; "
                           f"expected finite spike times >= 0 {units}")
     neg = times < 0
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
         raise FormatError(f"{where(source, field)}: {int(neg.sum())} negative value(s), first "
-                          f"{times[i]!r} at {_position(i, positions, position_name)}; "
+                          f"{float(times[i])!r} at {_position(i, positions, position_name)}; "
                           f"expected spike times >= 0 {units}")
     return times
 
@@ -110,7 +110,7 @@ def as_node_ids(values, source, field: str = "node_ids", positions: np.ndarray |
         bad = ~np.isfinite(arr) | (arr != np.round(arr)) | (np.abs(arr) > 2.0**63)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise FormatError(f"{where(source, field)}: {arr[i]!r} at {_position(i, positions, position_name)} "
+            raise FormatError(f"{where(source, field)}: {float(arr[i])!r} at {_position(i, positions, position_name)} "
                               "is not a whole number; expected integer node ids >= 0")
     ids = arr.astype(np.int64)
     neg = ids < 0

@@ -1,0 +1,17 @@
+# Reproducible BMTK-tutorial pipeline: network building, spike trains, (later) FilterNet and BioNet runs, figures.
+# Run:  snakemake --cores N            (default config: config/config.yaml, offline)
+#       snakemake --cores N --configfile config/tiny.yaml
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/network.smk"
+include: "rules/inputs.smk"
+include: "rules/analysis.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

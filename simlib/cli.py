@@ -1,0 +1,176 @@
+"""The `simlib` command line: build networks, make spike trains, draw figures, inspect files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import yaml
+
+from simlib import __version__
+from simlib.errors import ConfigError, SimlibError
+
+
+def _params(pairs: list[str]) -> dict:
+    out = {}
+    for item in pairs or []:
+        if "=" not in item:
+            raise ConfigError(f"--param '{item}': expected KEY=VALUE")
+        key, value = item.split("=", 1)
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+def _node_ids(text: str):
+    import numpy as np
+
+    if ":" in text:
+        beg, end = (int(v) for v in text.split(":", 1))
+        return np.arange(beg, end)
+    return np.array([int(v) for v in text.split(",") if v.strip()])
+
+
+def cmd_build_network(args) -> None:
+    from simlib.tasks import build_network
+
+    spec = {"seed": args.seed, "params": _params(args.param), "compression": args.compression}
+    if args.model:
+        spec["model"] = args.model
+    if args.script:
+        spec["script"] = args.script
+    path = build_network(spec, args.output)
+    print(path)
+
+
+def cmd_spikes_poisson(args) -> None:
+    from simlib.spikes import PoissonSpikeGenerator
+    from simlib.tasks import make_poisson_spikes
+
+    if not (args.output or args.csv):
+        raise ConfigError("spikes poisson: give --output (SONATA h5) and/or --csv")
+    if args.circuit:
+        make_poisson_spikes(args.circuit, args.population, args.rate, args.start, args.stop, args.seed,
+                            args.output, args.csv)
+        return
+    if not args.node_ids:
+        raise ConfigError("spikes poisson: give --circuit (a built network) or --node-ids (e.g. 0:100)")
+    psg = PoissonSpikeGenerator(population=args.population, seed=args.seed)
+    psg.add(node_ids=_node_ids(args.node_ids), firing_rate=args.rate, times=(args.start, args.stop))
+    if args.output:
+        psg.to_sonata(args.output)
+    if args.csv:
+        psg.to_csv(args.csv)
+
+
+def cmd_spikes_convert(args) -> None:
+    from simlib.spikes import SpikeTrains
+
+    trains = SpikeTrains.load(args.input, population=args.population)
+    out = args.output
+    suffix = out.rsplit(".", 1)[-1].lower()
+    writers = {"h5": trains.to_sonata, "hdf5": trains.to_sonata, "sonata": trains.to_sonata,
+               "csv": trains.to_csv, "txt": trains.to_csv, "nwb": trains.to_nwb}
+    if suffix not in writers:
+        raise ConfigError(f"{out}: unknown output type '.{suffix}'; accepted: {', '.join(sorted(writers))}")
+    writers[suffix](out)
+
+
+def cmd_spikes_info(args) -> None:
+    from simlib.spikes import SpikeTrains
+
+    trains = SpikeTrains.load(args.input)
+    for pop in trains.populations:
+        print(f"{pop}: {trains.n_spikes(pop)} spikes from {len(trains.node_ids(pop))} nodes")
+
+
+def cmd_plot_raster(args) -> None:
+    from simlib.tasks import raster_figure
+
+    raster_figure(args.spikes, args.output, circuit_config=args.circuit, population=args.population,
+                  group_by=args.group_by, with_histogram=args.histogram, title=args.title)
+
+
+def cmd_network_info(args) -> None:
+    from simlib.sonata.circuit import read_circuit_config
+    from simlib.sonata.edges import edge_populations, read_edges
+    from simlib.sonata.nodes import node_populations, read_nodes
+
+    circuit = read_circuit_config(args.circuit)
+    summary = {"nodes": {}, "edges": {}}
+    for entry in circuit["nodes"]:
+        for pop in node_populations(entry["nodes_file"]):
+            df = read_nodes(entry["nodes_file"], entry["node_types_file"], pop)
+            summary["nodes"][pop] = {"n_nodes": len(df), "node_types": sorted(df["node_type_id"].unique().tolist())}
+    for entry in circuit["edges"]:
+        for pop in edge_populations(entry["edges_file"]):
+            df = read_edges(entry["edges_file"], entry["edge_types_file"], pop)
+            n_syn = int(df["nsyns"].sum()) if "nsyns" in df else len(df)
+            summary["edges"][pop] = {"n_rows": len(df), "n_synapses": n_syn}
+    print(json.dumps(summary, indent=2))
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simlib", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"simlib {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build-network", help="build a network model or script into SONATA files")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--model", help="registered model name (e.g. l4_tutorial)")
+    src.add_argument("--script", help="Python file defining build_network(output_dir, seed, **params)")
+    p.add_argument("--seed", type=int, required=True, help="seed of node placement and connection rules")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (YAML value)")
+    p.add_argument("--compression", default="gzip", help="gzip (default), lzf or none")
+    p.add_argument("-o", "--output", required=True, help="output folder (replaced on success)")
+    p.set_defaults(func=cmd_build_network)
+
+    p = sub.add_parser("network-info", help="summarise a built network (circuit config)")
+    p.add_argument("circuit", help="circuit_config.json written by build-network")
+    p.set_defaults(func=cmd_network_info)
+
+    spikes = sub.add_parser("spikes", help="spike-train files").add_subparsers(dest="spikes_command", required=True)
+    p = spikes.add_parser("poisson", help="homogeneous Poisson trains (rate in Hz, times in s; output in ms)")
+    p.add_argument("--population", required=True)
+    p.add_argument("--circuit", help="circuit config: use every node of --population")
+    p.add_argument("--node-ids", help="explicit node ids: 'BEG:END' or '0,1,5'")
+    p.add_argument("--rate", type=float, required=True, help="firing rate (Hz)")
+    p.add_argument("--start", type=float, default=0.0, help="start time (s)")
+    p.add_argument("--stop", type=float, required=True, help="stop time (s)")
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("-o", "--output", help="SONATA spikes h5")
+    p.add_argument("--csv", help="space-separated spikes CSV")
+    p.set_defaults(func=cmd_spikes_poisson)
+    p = spikes.add_parser("convert", help="convert between SONATA h5, CSV and NWB (by extension)")
+    p.add_argument("input")
+    p.add_argument("output")
+    p.add_argument("--population", help="population for files that do not name one")
+    p.set_defaults(func=cmd_spikes_convert)
+    p = spikes.add_parser("info", help="count spikes per population")
+    p.add_argument("input")
+    p.set_defaults(func=cmd_spikes_info)
+
+    p = sub.add_parser("plot-raster", help="raster plot of a spikes file")
+    p.add_argument("spikes")
+    p.add_argument("-o", "--output", required=True, help="PNG file")
+    p.add_argument("--circuit", help="circuit config, for --group-by")
+    p.add_argument("--population")
+    p.add_argument("--group-by", help="node attribute that colours the groups (e.g. pop_name)")
+    p.add_argument("--histogram", action="store_true", help="add a rate histogram")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_plot_raster)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except SimlibError as exc:
+        print(f"simlib: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

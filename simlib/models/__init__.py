@@ -1,0 +1,33 @@
+"""Ready-made network models (the tutorials' networks) and the registry the workflow uses."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Callable
+
+from simlib.errors import ConfigError
+from simlib.models.l4 import build_l4
+
+MODELS: dict[str, Callable] = {"l4_tutorial": build_l4}
+
+
+def build_model(name: str, output_dir, seed: int, **params) -> list[str]:
+    """Build a registered network model into `output_dir`; returns the written file names."""
+    if name not in MODELS:
+        raise ConfigError(f"network model '{name}' unknown; accepted: {', '.join(sorted(MODELS))}")
+    return MODELS[name](output_dir, seed=seed, **params)
+
+
+def build_from_script(script, output_dir, seed: int, **params) -> list[str]:
+    """Run a user network script defining ``build_network(output_dir, seed, **params)``."""
+    script = Path(script)
+    if not script.exists():
+        raise ConfigError(f"{script}: network script not found")
+    spec = importlib.util.spec_from_file_location(f"_simlib_user_network_{script.stem}", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn = getattr(module, "build_network", None)
+    if not callable(fn):
+        raise ConfigError(f"{script}: expected a function build_network(output_dir, seed, **params)")
+    return fn(str(output_dir), seed=seed, **params) or []

@@ -1,0 +1,106 @@
+"""The mouse V1 layer-4 toy network of the BMTK tutorial (300 V1 cells + 100 LGN), vectorised."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simlib.builder import NetworkBuilder, vectorized
+from simlib.errors import ConfigError
+
+# (pop_name, N at scale 1, ei, fit file, morphology, rotation about z) as in the tutorial
+V1_CELL_TYPES = [
+    ("Scnn1a", 80, "e", "472363762_fit.json", "Scnn1a_473845048_m.swc", -3.646878266),
+    ("Rorb", 80, "e", "473863510_fit.json", "Rorb_325404214_m.swc", -4.159763785),
+    ("Nr5a1", 80, "e", "473863035_fit.json", "Nr5a1_471087815_m.swc", -4.159763785),
+    ("PV1", 60, "i", "472912177_fit.json", "Pvalb_470522102_m.swc", -2.539551891),
+]
+LGN_CELL_TYPES = [("sOFF_TF8", 50), ("sON_TF8", 50)]
+
+
+@vectorized
+def ignore_autapses(src, trg, rng):
+    """i→i: no autapses, otherwise 1–4 synapses uniformly (the tutorial's rule, on arrays)."""
+    n = rng.integers(1, 5, size=len(src))
+    return np.where(src["node_id"] == trg["node_id"], 0, n)
+
+
+@vectorized
+def tuning_angle(src, trg, rng, max_syns):
+    """e→e: binomial(max_syns, p) with p falling with the tuning-angle difference (tutorial rule)."""
+    dist = np.abs((src["tuning_angle"] - trg["tuning_angle"] + 180.0) % 360.0 - 180.0)
+    p = 1.0 - np.maximum(dist, 10.0) / 180.0
+    n = rng.binomial(max_syns, p)
+    return np.where(src["node_id"] == trg["node_id"], 0, n)
+
+
+@vectorized
+def random_0_4(src, trg, rng):
+    """LGN→V1: 0–4 synapses uniformly per pair."""
+    return rng.integers(0, 5, size=len(src))
+
+
+def l4_networks(seed: int, scale: float = 1.0) -> tuple[NetworkBuilder, NetworkBuilder]:
+    """Describe the tutorial's V1 and LGN networks (not yet built).
+
+    Parameters
+    ----------
+    seed : seed of node placement and of every connection rule.
+    scale : multiplies every cell count (1 → 300 V1 + 100 LGN cells).
+    """
+    if not scale > 0:
+        raise ConfigError(f"l4_tutorial: scale must be > 0, got {scale!r}")
+    rng = np.random.default_rng([seed, 0])
+    v1 = NetworkBuilder("V1", seed=seed)
+    for pop_name, n, ei, fit, morph, rot_z in V1_CELL_TYPES:
+        n = max(1, int(round(n * scale)))
+        props = dict(
+            model_type="biophysical", model_template="ctdb:Biophys1.hoc", dynamics_params=fit,
+            morphology=morph, model_processing="aibs_perisomatic",
+            x=rng.normal(0.0, 20.0, size=n), y=rng.uniform(400.0, 500.0, size=n), z=rng.normal(0.0, 20.0, size=n),
+            rotation_angle_xaxis=rng.uniform(0.0, 2 * np.pi, size=n),
+            rotation_angle_yaxis=rng.uniform(0.0, 2 * np.pi, size=n),
+            rotation_angle_zaxis=rot_z, pop_name=pop_name, location="L4", ei=ei)
+        if ei == "e":
+            props["tuning_angle"] = np.linspace(0.0, 360.0, n, endpoint=False)
+        v1.add_nodes(N=n, **props)
+
+    common = dict(delay=2.0, model_template="exp2syn")
+    v1.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1, syn_weight=0.0006,
+                 dynamics_params="ExcToInh.json", target_sections=["somatic", "basal"],
+                 distance_range=[0.0, 1.0e20], **common)
+    v1.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=1, syn_weight=0.0002,
+                 dynamics_params="InhToExc.json", target_sections=["somatic", "basal", "apical"],
+                 distance_range=[0.0, 50.0], **common)
+    v1.add_edges(source={"ei": "i"}, target={"ei": "i"}, connection_rule=ignore_autapses, syn_weight=0.00015,
+                 dynamics_params="InhToInh.json", target_sections=["somatic", "basal"],
+                 distance_range=[0.0, 1.0e20], **common)
+    v1.add_edges(source={"ei": "e"}, target={"ei": "e"}, connection_rule=tuning_angle,
+                 connection_params={"max_syns": 5}, syn_weight=3.0e-05, dynamics_params="ExcToExc.json",
+                 target_sections=["basal", "apical"], distance_range=[30.0, 150.0],
+                 weight_function="set_syn_weight", **common)
+
+    lgn = NetworkBuilder("LGN", seed=seed + 1)
+    for template, n in LGN_CELL_TYPES:
+        n = max(1, int(round(n * scale)))
+        lgn.add_nodes(N=n, model_type="virtual", model_template=f"lgnmodel:{template}",
+                      dynamics_params=f"{template}.json", x=rng.uniform(0.0, 240.0, n),
+                      y=rng.uniform(0.0, 120.0, n), spatial_size=1.0)
+    lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="e"), connection_rule=random_0_4, syn_weight=0.0003,
+                  dynamics_params="LGN_ExcToExc.json", target_sections=["basal", "apical", "somatic"],
+                  distance_range=[0.0, 50.0], **common)
+    lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="i"), connection_rule=random_0_4, syn_weight=0.002,
+                  dynamics_params="LGN_ExcToInh.json", target_sections=["basal", "apical"],
+                  distance_range=[0.0, 1.0e20], **common)
+    return v1, lgn
+
+
+def build_l4(output_dir, seed: int, scale: float = 1.0, compression="gzip") -> list[str]:
+    """Build and save the tutorial's V1 + LGN networks into `output_dir`; returns the file names."""
+    v1, lgn = l4_networks(seed, scale)
+    v1.build()
+    v1.save(output_dir=str(output_dir), compression=compression)
+    lgn.build()
+    lgn.save(output_dir=str(output_dir), compression=compression)
+    return sorted(p.name for p in Path(output_dir).iterdir() if p.suffix in (".h5", ".csv"))

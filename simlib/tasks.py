@@ -1,0 +1,111 @@
+"""The workflow's steps as plain functions: what the rule scripts and the command line call."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from simlib.errors import ConfigError, SimlibError
+
+
+def build_network(spec: dict, output_dir) -> Path:
+    """Build one network from its workflow spec into `output_dir`; return the circuit config path.
+
+    `spec` holds ``seed`` and either ``model`` (a registered model, e.g. ``l4_tutorial``) or
+    ``script`` (a Python file defining ``build_network(output_dir, seed, **params)``), plus
+    ``params`` passed on. The files are built in a temporary folder and moved into place only
+    when the build succeeded, so a failed build leaves no files a rerun would trust.
+    """
+    from simlib.models import build_from_script, build_model
+    from simlib.sonata.circuit import write_circuit_config
+
+    output_dir = Path(output_dir)
+    params = dict(spec.get("params", {}))
+    if "compression" in spec:
+        params["compression"] = spec["compression"]
+    if ("model" in spec) == ("script" in spec):
+        raise ConfigError("network spec: give exactly one of 'model' or 'script'")
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
+    try:
+        if "model" in spec:
+            build_model(spec["model"], tmp, seed=int(spec["seed"]), **params)
+        else:
+            build_from_script(spec["script"], tmp, seed=int(spec["seed"]), **params)
+        write_circuit_config(tmp)
+        if output_dir.exists():
+            shutil.rmtree(output_dir)
+        tmp.rename(output_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return output_dir / "circuit_config.json"
+
+
+def population_node_ids(circuit_config, population: str):
+    """Node ids of one population of a built network."""
+    from simlib.sonata.circuit import find_nodes, read_circuit_config
+    from simlib.sonata.nodes import read_node_population
+
+    circuit = read_circuit_config(circuit_config)
+    nodes_file, _ = find_nodes(circuit, population, circuit_config)
+    return read_node_population(nodes_file, population).node_id
+
+
+def make_poisson_spikes(circuit_config, population: str, firing_rate_hz: float, start_s: float, stop_s: float,
+                        seed: int, output_h5=None, output_csv=None):
+    """Poisson spike trains for every node of a population (rates in Hz, times in s; files in ms)."""
+    from simlib.spikes import PoissonSpikeGenerator
+
+    node_ids = population_node_ids(circuit_config, population)
+    psg = PoissonSpikeGenerator(population=population, seed=seed)
+    psg.add(node_ids=node_ids, firing_rate=firing_rate_hz, times=(start_s, stop_s))
+    if output_h5:
+        psg.to_sonata(output_h5)
+    if output_csv:
+        psg.to_csv(output_csv)
+    return psg
+
+
+def raster_figure(spikes_file, output_png, circuit_config=None, population: str | None = None,
+                  group_by: str | None = None, with_histogram: bool = False, title: str | None = None,
+                  times=None) -> Path:
+    """Draw a raster of a spikes file into a PNG (node attributes taken from the circuit)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simlib.analysis import plot_raster
+    from simlib.sonata.files import atomic_path
+    from simlib.sonata.circuit import find_nodes, read_circuit_config
+    from simlib.sonata.nodes import read_nodes
+    from simlib.spikes import SpikeTrains
+
+    trains = SpikeTrains.load(spikes_file)
+    if population is None and len(trains.populations) == 1:
+        population = trains.populations[0]
+    nodes = None
+    if circuit_config is not None and population is not None:
+        nodes_file, types_file = find_nodes(read_circuit_config(circuit_config), population, circuit_config)
+        nodes = read_nodes(nodes_file, types_file, population)
+    ax = plot_raster(trains, nodes=nodes, group_by=group_by, population=population,
+                     with_histogram=with_histogram, title=title, times=times)
+    with atomic_path(output_png) as tmp:
+        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    plt.close(ax.figure)
+    return Path(output_png)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a SimlibError into one message on stderr and exit status 1 (for scripts and the CLI)."""
+    try:
+        yield
+    except SimlibError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
