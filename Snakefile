@@ -2,7 +2,10 @@
 # Run:  snakemake --cores N            (default config: config/config.yaml, offline)
 #       snakemake --cores N --configfile config/tiny.yaml
 
-configfile: "config/config.yaml"
+# the default config only when none is given (--configfile would otherwise be merged into it)
+if not config:
+
+    configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -61,9 +62,10 @@ def _columns(path: Path, tokens: list[str]) -> tuple[list[str], bool]:
 def _numeric(path: Path, values: pd.Series, column: str, lines: np.ndarray) -> np.ndarray:
     """Parse a text column as float64, naming the first line holding a non-number."""
     parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(parsed) & (values.str.lower() != "nan").to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    nan_rows = np.flatnonzero(np.isnan(parsed))
+    bad = nan_rows[values.iloc[nan_rows].str.lower().to_numpy() != "nan"] if nan_rows.size else nan_rows
+    if bad.size:
+        i = int(bad[0])
         text = values.iloc[i]
         problem = "missing value" if text == "" else f"{text!r} is not a number"
         raise FormatError(f"{where(path, f'line {lines[i]}')}, column {column!r}: {problem}; {_EXPECTED}")
@@ -114,7 +116,12 @@ def read_csv(path, population: str | None = None) -> dict[str, tuple[np.ndarray,
     except pd.errors.EmptyDataError:
         return {}
     except pd.errors.ParserError as exc:
-        raise FormatError(f"{path}: {exc} (line numbers after the first {skip} line(s)); {_EXPECTED}") from None
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        if found is None:
+            raise FormatError(f"{path}: cannot parse ({str(exc).strip()}); {_EXPECTED}") from None
+        expected, line, saw = (int(g) for g in found.groups())
+        raise FormatError(f"{where(path, f'line {line}')}: {saw} fields but {expected} in the first line; "
+                          f"{_EXPECTED}") from None
     if table.shape[1] != len(columns):
         raise FormatError(f"{path}: {table.shape[1]} columns of data but the header names {len(columns)}; "
                           f"{_EXPECTED}")
@@ -125,7 +132,8 @@ def read_csv(path, population: str | None = None) -> dict[str, tuple[np.ndarray,
         table, lines = table[~blank], lines[~blank]
     if table.empty:
         return {}
-    table = table.apply(lambda col: col.str.strip())
+    if sep == ",":
+        table = table.apply(lambda col: col.str.strip())
 
     times = as_timestamps(_numeric(path, table["timestamps"], "timestamps", lines), path, "timestamps",
                           positions=lines, position_name="line")

@@ -80,7 +80,8 @@ def write_nwb(path, trains_by_pop: Trains, session_description: str = "simlib sp
         spike_times,
         VectorIndex(name="spike_times_index", data=ends, target=spike_times),
         VectorData(name="node_id", data=nodes, description="id of the node within its population"),
-        VectorData(name="population", data=[str(p) for p in pops], description="node population"),
+        VectorData(name="population", data=np.array([str(p) for p in pops], dtype=str),
+                   description="node population"),
     ]
     nwbfile.units = Units(name="units", id=np.arange(nodes.size), columns=columns,
                           description="spike trains, one row per (population, node)")

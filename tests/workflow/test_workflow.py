@@ -1,0 +1,105 @@
+"""The Snakemake workflow on the tiny config, in a temporary copy of the workflow; and bad configs."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from simlib.sonata import read_nodes
+from simlib.spikes import SpikeTrains
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def workflow_copy(repo: Path, dest: Path) -> Path:
+    for item in ("Snakefile", "rules", "scripts", "config", "envs", "examples"):
+        src = repo / item
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
+    return dest
+
+
+def run(cwd, *args, check=True):
+    proc = subprocess.run([*SNAKEMAKE, "--cores", "2", *args], cwd=cwd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def planned_jobs(output: str) -> set[str]:
+    """Rule names in the 'Job stats' table of a dry run."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+
+
+def test_tiny_workflow_end_to_end(repo, tmp_path):
+    wf = workflow_copy(repo, tmp_path)
+    run(wf, "--configfile", "config/tiny.yaml")
+    net = wf / "results/networks/l4"
+    for name in ("V1_nodes.h5", "V1_node_types.csv", "V1_V1_edges.h5", "V1_V1_edge_types.csv",
+                 "LGN_nodes.h5", "LGN_node_types.csv", "LGN_V1_edges.h5", "LGN_V1_edge_types.csv",
+                 "circuit_config.json"):
+        assert (net / name).stat().st_size > 0, name
+    assert len(read_nodes(net / "V1_nodes.h5")) == 30
+    h5 = SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5")
+    csv = SpikeTrains.load(wf / "results/inputs/lgn_poisson.csv")
+    assert h5.populations == ["LGN"] and h5 == csv
+    assert set(h5.node_ids("LGN")) <= set(range(10)) and len(h5.node_ids("LGN")) >= 8
+    times = h5.to_dataframe()["timestamps"]
+    assert times.min() >= 0 and times.max() <= 500.0
+    png = wf / "results/figures/rasters/lgn_poisson.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
+    proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+    text = (wf / "config/tiny.yaml").read_text()
+    assert text.count("seed: 0") == 1  # the spikes seed; edit in place so other params keep their key order
+    (wf / "config/tiny.yaml").write_text(text.replace("seed: 0", "seed: 5"))
+    proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run", "--rerun-triggers", "params")
+    assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster"}
+    run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
+    assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
+
+
+@pytest.mark.parametrize("mutate, expected", [
+    (lambda c: c.update(sed=1), "'sed' was unexpected"),
+    (lambda c: c["networks"]["l4"]["params"].update(scale=0) or c["networks"]["l4"].update(seed="x"),
+     "networks.l4.seed: 'x' is not of type 'integer'"),
+    (lambda c: c["spikes"]["lgn_poisson"].update(firing_rate_hz=-1), "spikes.lgn_poisson.firing_rate_hz"),
+    (lambda c: c["networks"]["l4"].update(model="l5"), "networks.l4"),
+])
+def test_bad_config_names_the_key(repo, tmp_path, mutate, expected):
+    wf = workflow_copy(repo, tmp_path)
+    cfg = yaml.safe_load((wf / "config/tiny.yaml").read_text())
+    mutate(cfg)
+    (wf / "config/bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(wf, "--configfile", "config/bad.yaml", check=False)
+    assert proc.returncode != 0
+    assert expected in proc.stdout + proc.stderr
+    assert not (wf / "results").exists()
+
+
+def test_failing_rule_leaves_no_outputs(repo, tmp_path):
+    """A population that does not exist: one clear message, no spike files written."""
+    wf = workflow_copy(repo, tmp_path)
+    cfg = yaml.safe_load((wf / "config/tiny.yaml").read_text())
+    cfg["spikes"]["lgn_poisson"]["population"] = "LGNX"
+    (wf / "config/bad.yaml").write_text(yaml.safe_dump(cfg))
+    proc = run(wf, "--configfile", "config/bad.yaml", check=False)
+    assert proc.returncode != 0
+    assert "node population 'LGNX' not found; available: ['LGN', 'V1']" in proc.stdout + proc.stderr
+    assert not (wf / "results/inputs/lgn_poisson.h5").exists()
+    assert not (wf / "results/inputs/lgn_poisson.csv").exists()
+    assert (wf / "results/networks/l4/circuit_config.json").exists()  # earlier outputs untouched
+
+
+def test_user_network_script(repo, tmp_path):
+    wf = workflow_copy(repo, tmp_path)
+    cfg = yaml.safe_load((wf / "config/tiny.yaml").read_text())
+    cfg["networks"]["l4"] = {"script": "examples/l4_network_script.py", "seed": 3, "params": {"scale": 0.2}}
+    (wf / "config/script.yaml").write_text(yaml.safe_dump(cfg))
+    run(wf, "--configfile", "config/script.yaml")
+    assert len(read_nodes(wf / "results/networks/l4/V1_nodes.h5")) == 60
