@@ -136,8 +136,7 @@ class DistanceRule:
         for beg in range(0, len(trg_xyz), block):
             sub = cKDTree(trg_xyz[beg:beg + block])
             hits = tree.sparse_distance_matrix(sub, self.max_distance, output_type="ndarray")
-            order = np.lexsort((hits["i"], hits["j"]))  # canonical order: by target, then source
-            si, ti, dist = hits["i"][order], hits["j"][order] + beg, hits["v"][order]
+            si, ti, dist = hits["i"], hits["j"] + beg, hits["v"]
             if same_net and not self.allow_autapses:
                 keep = src_ids[si] != trg_ids[ti]
                 si, ti, dist = si[keep], ti[keep], dist[keep]
@@ -145,8 +144,12 @@ class DistanceRule:
             p = np.asarray(p, dtype=float)
             if p.shape != dist.shape or np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
                 raise BuildError("DistanceRule: probability must return one value in [0, 1] per distance")
+            # the KD-tree's pair order is deterministic for given positions, so the draws are too;
+            # only the (few) accepted pairs are sorted into target-then-source order
             hit = rng.random(dist.size) < p
             si, ti = si[hit], ti[hit]
+            order = np.lexsort((si, ti))
+            si, ti = si[order], ti[order]
             yield si, ti, _draw_nsyns(self.nsyns, rng, si.size)
 
 

@@ -61,12 +61,12 @@ def _check_window(times) -> tuple[float, float]:
     return start, stop
 
 
-def _check_rates(rates: np.ndarray, given) -> None:
+def _check_rates(rates: np.ndarray, given, name: str = "firing_rate") -> None:
     bad = ~np.isfinite(rates) | (rates < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         where_i = "" if rates.size == 1 else f" at index {i}"
-        raise ConfigError(f"{_WHERE}: firing_rate: {float(rates[i])!r}{where_i} is negative or NaN; "
+        raise ConfigError(f"{_WHERE}: {name}: {float(rates[i])!r}{where_i} is negative or NaN; "
                           f"expected finite rates >= 0 Hz, got {given!r}")
 
 
@@ -198,7 +198,7 @@ class PoissonSpikeGenerator(SpikeTrains):
                 bound = float(samples.max()) * _BOUND_MARGIN
             else:
                 bound = float(max_rate)
-                _check_rates(np.array([bound]), max_rate)
+                _check_rates(np.array([bound]), max_rate, "max_rate")
             return (firing_rate if bound > 0 else None), bound, start, stop
         if np.ndim(firing_rate) == 0:
             rate = np.array([firing_rate], dtype=np.float64)

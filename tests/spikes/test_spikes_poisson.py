@@ -173,6 +173,7 @@ def test_save_and_reload(tmp_path):
     (dict(firing_rate=[1.0, 2.0, 3.0], times=[0.0, 1.0]), r"firing_rate, times: .* but 3 != 2"),
     (dict(firing_rate=[1.0, 2.0], times=[1.0, 0.0]), r"times: expected at least 2 finite, non-decreasing times"),
     (dict(firing_rate=lambda t: -1.0 + 0 * t, times=(0.0, 1.0)), r"firing_rate: -1.0 at index 0 is negative"),
+    (dict(firing_rate=lambda t: t, times=(0.0, 1.0), max_rate=-3.0), r"max_rate: -3.0 is negative"),
 ])
 def test_bad_arguments(kwargs, message):
     gen = PoissonSpikeGenerator(seed=0)

@@ -1,0 +1,112 @@
+"""Network-builder benchmark: simlib against bmtk (the reference) in one run, ratios printed.
+
+    python benchmarks/bench_builder.py                 # seed L4 rules at x1, x4, x10 + 50k-cell network
+    python benchmarks/bench_builder.py --scales 1 4     # fewer scales
+    python benchmarks/bench_builder.py --skip-bmtk      # simlib only
+
+Each measurement runs in its own Python process (wall time of build + save, and that
+process's peak resident memory). Variants:
+  bmtk            examples/l4_network_script.py (per-pair rule functions) with bmtk's NetworkBuilder
+  simlib-perpair  the same script with simlib's NetworkBuilder (BMTK-compatible path)
+  simlib          the built-in l4_tutorial model (vectorised rules)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def child(variant: str, scale: float, out: str) -> None:
+    import numpy as np  # noqa: F401  (imports are not timed)
+
+    import simlib.builder
+    from simlib.models import build_from_script, build_model
+
+    if variant == "bmtk":
+        import bmtk.builder.networks  # test/benchmark-only oracle
+
+        simlib.builder.NetworkBuilder = bmtk.builder.networks.NetworkBuilder  # the script imports it by name
+    t0 = time.perf_counter()
+    if variant == "simlib":
+        build_model("l4_tutorial", out, seed=1, scale=scale)
+    elif variant in ("simlib-perpair", "bmtk"):
+        build_from_script(REPO / "examples" / "l4_network_script.py", out, seed=1, scale=scale)
+    elif variant == "distance50k":
+        from simlib.builder import DistanceRule, NetworkBuilder
+
+        n = int(50_000 * scale)
+        rng = np.random.default_rng(0)
+        side = (n / 1e5) ** (1 / 3) * 1000.0  # 100,000 cells per mm^3, a cube of cortex
+        net = NetworkBuilder("cortex", seed=0)
+        net.add_nodes(N=n, x=rng.uniform(0, side, n), y=rng.uniform(0, side, n), z=rng.uniform(0, side, n),
+                      model_type="biophysical", pop_name="pyr")
+        sigma = 75.0
+        net.add_edges(connection_rule=DistanceRule(lambda d: 0.2 * np.exp(-d**2 / (2 * sigma**2)), 3 * sigma,
+                                                   nsyns=(1, 9)),
+                      syn_weight=1e-4, delay=1.5, model_template="exp2syn", dynamics_params="ExcToExc.json")
+        net.build()
+        cm = net.connection_maps[0]
+        net.save(output_dir=out)
+        print(json.dumps({"synapses_per_cell": float(cm.nsyns.sum() / n), "connections": int(cm.nsyns.size)}),
+              file=sys.stderr)
+    else:
+        raise SystemExit(f"unknown variant {variant}")
+    elapsed = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb}))
+
+
+def measure(variant: str, scale: float) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        proc = subprocess.run([sys.executable, __file__, "--child", variant, str(scale), out],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{variant} x{scale} failed:\n{proc.stderr[-2000:]}")
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        extra = [line for line in proc.stderr.splitlines() if line.startswith("{")]
+        if extra:
+            result.update(json.loads(extra[-1]))
+        return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 4, 10])
+    parser.add_argument("--skip-bmtk", action="store_true")
+    parser.add_argument("--skip-50k", action="store_true")
+    parser.add_argument("--child", nargs=3, metavar=("VARIANT", "SCALE", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], float(args.child[1]), args.child[2])
+        return
+    print(f"{'scale':>5} {'V1 cells':>8} {'variant':>15} {'time (s)':>9} {'peak (MB)':>10} "
+          f"{'speed-up vs bmtk':>17} {'memory vs bmtk':>15}")
+    for scale in args.scales:
+        rows = {}
+        for variant in ([] if args.skip_bmtk else ["bmtk"]) + ["simlib-perpair", "simlib"]:
+            rows[variant] = measure(variant, scale)
+        for variant, r in rows.items():
+            ratio_t = ratio_m = ""
+            if "bmtk" in rows and variant != "bmtk":
+                ratio_t = f"{rows['bmtk']['seconds'] / r['seconds']:.1f}x"
+                ratio_m = f"{r['peak_mb'] / rows['bmtk']['peak_mb']:.2f}"
+            print(f"{scale:>5g} {int(300 * scale):>8} {variant:>15} {r['seconds']:>9.2f} {r['peak_mb']:>10.0f} "
+                  f"{ratio_t:>17} {ratio_m:>15}", flush=True)
+    if not args.skip_50k:
+        r = measure("distance50k", 1.0)
+        print(f"\n50,000-cell distance-dependent network (KD-tree DistanceRule): {r['seconds']:.1f} s, "
+              f"peak {r['peak_mb']:.0f} MB, {r['connections']:,} connections, "
+              f"{r['synapses_per_cell']:.0f} synapses per cell")
+
+
+if __name__ == "__main__":
+    main()
