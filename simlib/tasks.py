@@ -81,7 +81,7 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
     import matplotlib.pyplot as plt
 
     from simlib.analysis import plot_raster
-    from simlib.sonata.files import atomic_path
+    from simlib.fileio import atomic_path
     from simlib.sonata.circuit import find_nodes, read_circuit_config
     from simlib.sonata.nodes import read_nodes
     from simlib.spikes import SpikeTrains

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from simlib.errors import FormatError
-from simlib.sonata.files import atomic_path
+from simlib.fileio import atomic_path
 from simlib.sonata.nodes import node_populations
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
@@ -12,6 +10,7 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
+from simlib.fileio import atomic_path
 
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
@@ -33,25 +32,6 @@ def compression_options(compression) -> dict:
     if compression in ("gzip", "lzf"):
         return {"compression": compression}
     raise ConfigError(f"compression: expected 'gzip', 'lzf', 'none' or an int 0-9, got {compression!r}")
-
-
-@contextlib.contextmanager
-def atomic_path(path) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; move it into place only if the block succeeds.
-
-    A failed write therefore never leaves a file that a rerun would trust.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 @contextlib.contextmanager

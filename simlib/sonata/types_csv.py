@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.errors import FormatError
-from simlib.sonata.files import atomic_path
+from simlib.fileio import atomic_path
 
 NULL = "NULL"
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from simlib.errors import FormatError, where
-from simlib.spikes._files import atomic_path, require_file
+from simlib.fileio import atomic_path, require_file
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 

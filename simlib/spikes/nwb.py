@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
-from simlib.spikes._files import atomic_path, require_file
+from simlib.fileio import atomic_path, require_file
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
-from simlib.spikes._files import require_file
+from simlib.fileio import require_file
 from simlib.spikes.arrays import as_node_ids
 from simlib.spikes.trains import SpikeTrains
 

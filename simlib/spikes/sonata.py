@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
-from simlib.spikes._files import atomic_path, require_file
+from simlib.fileio import atomic_path, require_file
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name, check_units
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 

@@ -1,4 +1,4 @@
-"""File helpers for the spike formats: atomic writes and readable-file checks."""
+"""File helpers shared by every format: atomic writes and readable-file checks."""
 
 from __future__ import annotations
 
