@@ -97,11 +97,19 @@ class ConnectionMap:
 
     # --- evaluation ---------------------------------------------------------------------------
     def build(self) -> None:
-        """Evaluate the connection rule (and property rules) into arrays."""
+        """Evaluate the connection rule (and property rules) into arrays, sorted by target.
+
+        The pair arrays use the smallest unsigned dtypes that hold them (ids of up to 2**32
+        nodes in 4 bytes, counts usually in 1), which keeps large networks in memory cheaply.
+        """
         src_rows, trg_rows, counts = self._evaluate_rule()
-        src_ids = self.source_nodes.node_ids[src_rows]
-        trg_ids = self.target_nodes.node_ids[trg_rows]
-        self.source_node_id, self.target_node_id, self.nsyns = src_ids, trg_ids, counts
+        src_ids = _compact(self.source_nodes.node_ids)[src_rows]
+        trg_ids = _compact(self.target_nodes.node_ids)[trg_rows]
+        if trg_ids.size > 1 and np.any(trg_ids[1:] < trg_ids[:-1]):  # user-chosen, unordered node ids
+            order = np.argsort(trg_ids, kind="stable")
+            src_rows, trg_rows, counts = src_rows[order], trg_rows[order], counts[order]
+            src_ids, trg_ids = src_ids[order], trg_ids[order]
+        self.source_node_id, self.target_node_id, self.nsyns = src_ids, trg_ids, _compact(counts)
         self.properties = {}
         if self.property_specs:
             self._evaluate_properties(np.repeat(src_rows, counts), np.repeat(trg_rows, counts))
@@ -113,7 +121,7 @@ class ConnectionMap:
         if n_src == 0 or n_trg == 0:
             return empty
         if isinstance(c, DistanceRule):
-            parts = [(s, t, check_counts(n, c.name, self.context)) for s, t, n in c.pairs(srcs, trgs, self._rng)]
+            parts = [_nonzero(s, t, check_counts(n, c.name, self.context)) for s, t, n in c.pairs(srcs, trgs, self._rng)]
             return self._concat(parts)
         if isinstance(c, VectorRule):
             return self._concat(list(self._vector_blocks(c, n_src, n_trg)))
@@ -125,9 +133,7 @@ class ConnectionMap:
             if c.shape != (n_src, n_trg):
                 raise BuildError(f"{self.context}: connection matrix has shape {c.shape}; expected "
                                  f"(n_sources, n_targets) = ({n_src}, {n_trg})")
-            counts = check_counts(c, "matrix", self.context)
-            s, t = np.nonzero(counts)
-            return s, t, counts[s, t]
+            return _target_major(check_counts(c, "matrix", self.context))
         if c is None or isinstance(c, (int, float, np.integer, np.floating, bool)):
             value = int(check_counts([0 if c is None else c], "constant", self.context)[0])
             if value == 0:
@@ -141,9 +147,7 @@ class ConnectionMap:
     def _concat(parts):
         if not parts:
             return (np.zeros(0, np.int64),) * 3
-        s, t, n = (np.concatenate([p[i] for p in parts]).astype(np.int64) for i in range(3))
-        keep = n > 0
-        return s[keep], t[keep], n[keep]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
     def _vector_blocks(self, rule: VectorRule, n_src: int, n_trg: int):
         block = max(1, PAIRS_PER_BLOCK // n_src)
@@ -159,7 +163,7 @@ class ConnectionMap:
             if counts.shape not in ((), s.shape):
                 raise BuildError(f"{self.context}: vectorized rule '{rule.name}' returned shape {counts.shape}; "
                                  f"expected one count per pair of the block, shape {s.shape}")
-            yield s, t, np.broadcast_to(counts, s.shape)
+            yield _nonzero(s, t, np.broadcast_to(counts, s.shape))
 
     def _per_pair(self, fn, n_src: int, n_trg: int):
         # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair.
@@ -173,8 +177,7 @@ class ConnectionMap:
         else:
             cols = [self._row(fn(srcs, t), n_src) for t in trgs]
             counts = check_counts(cols, self.rule_name, self.context).reshape(n_trg, n_src).T
-        s, t = np.nonzero(counts)
-        return s, t, counts[s, t]
+        return _target_major(counts)
 
     def _row(self, values, expected: int):
         values = list(values) if not isinstance(values, np.ndarray) else values
@@ -195,8 +198,7 @@ class ConnectionMap:
             counts = np.broadcast_to(counts, (n_src, n_trg))
         else:
             counts = np.broadcast_to(counts[:, None], (n_src, n_trg))
-        s, t = np.nonzero(counts)
-        return s, t, counts[s, t]
+        return _target_major(counts)
 
     def _evaluate_properties(self, src_rows: np.ndarray, trg_rows: np.ndarray) -> None:
         n_syn = src_rows.size
@@ -234,6 +236,25 @@ class ConnectionMap:
 
     def __repr__(self) -> str:
         return f"ConnectionMap({self.context})"
+
+
+def _nonzero(s: np.ndarray, t: np.ndarray, counts: np.ndarray):
+    """Keep the pairs with synapses, in compact dtypes (rows < 2**32, small counts)."""
+    keep = counts > 0
+    return _compact(s[keep]), _compact(t[keep]), _compact(counts[keep])
+
+
+def _target_major(counts: np.ndarray):
+    """(source row, target row, count) of the non-zero cells of an (S, T) matrix, ordered by target."""
+    t, s = np.nonzero(counts.T)
+    return s, t, counts[s, t]
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """The array in the smallest unsigned integer dtype that holds it."""
+    values = np.asarray(values)
+    top = int(values.max()) if values.size else 0
+    return values.astype(np.min_scalar_type(top) if top >= 0 else np.int64, copy=False)
 
 
 def _as_pool(network, selector, role: str) -> NodePool:

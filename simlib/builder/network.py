@@ -10,7 +10,7 @@ import numpy as np
 from simlib.builder.connection_map import ConnectionMap, _as_pool
 from simlib.builder.nodes import Node, NodePool, NodeSet, NodeTable, is_per_node, match_mask, validate_per_node
 from simlib.errors import BuildError, ConfigError
-from simlib.sonata.edges import EdgePopulationData, write_edges
+from simlib.sonata.edges import EdgePart, write_edges
 from simlib.sonata.nodes import NodePopulationData, write_nodes
 from simlib.sonata.types_csv import write_types_csv
 
@@ -289,8 +289,15 @@ class NetworkBuilder:
             if force_build or not cm.is_built:
                 if not cm.is_built:
                     cm.build()
-        pop = _assemble_edges(maps, name or f"{src_name}_to_{trg_name}", src_name, trg_name)
-        write_edges(edges_path, [pop], compression=compression)
+        parts = []
+        for cm in maps:
+            src, trg, props, nsyns = self._rows(cm)
+            if cm.property_specs:
+                parts.append(EdgePart(src, trg, cm.edge_type_id, dict(props)))
+            else:  # nsyns is uint32 in the file, whatever the in-memory dtype
+                parts.append(EdgePart(src, trg, cm.edge_type_id, {"nsyns": nsyns}, {"nsyns": np.uint32}))
+        write_edges(edges_path, name or f"{src_name}_to_{trg_name}", src_name, trg_name, parts,
+                    compression=compression)
         rows = [{"edge_type_id": cm.edge_type_id, "target_query": cm.target_nodes.filter_str,
                  "source_query": cm.source_nodes.filter_str, **cm.edge_type_properties} for cm in maps]
         write_types_csv(types_path, rows, ["edge_type_id", "target_query", "source_query"])
@@ -308,42 +315,3 @@ def _check_overwrite(paths, force_overwrite: bool) -> None:
         for p in paths:
             if Path(p).exists():
                 raise ConfigError(f"{p}: file exists; pass force_overwrite=True to replace it")
-
-
-def _assemble_edges(maps: list[ConnectionMap], pop_name: str, src_name: str, trg_name: str) -> EdgePopulationData:
-    """Concatenate connection maps into one population: groups by property set, rows sorted by target."""
-    group_keys: list[tuple] = []
-    src_parts, trg_parts, type_parts, gid_parts, columns_by_map = [], [], [], [], []
-    for cm in maps:
-        src, trg, props, nsyns = NetworkBuilder._rows(cm)
-        cols = dict(props) if cm.property_specs else {"nsyns": nsyns.astype(np.uint32)}
-        key = tuple(sorted((k, np.asarray(v).dtype.str) for k, v in cols.items()))
-        if key not in group_keys:
-            group_keys.append(key)
-        src_parts.append(src)
-        trg_parts.append(trg)
-        type_parts.append(np.full(src.size, cm.edge_type_id, dtype=np.int64))
-        gid_parts.append(np.full(src.size, group_keys.index(key), dtype=np.int64))
-        columns_by_map.append(cols)
-    src = np.concatenate(src_parts)
-    trg = np.concatenate(trg_parts)
-    etype = np.concatenate(type_parts)
-    gid = np.concatenate(gid_parts)
-    # group columns in concatenation order, then everything reordered by target (stable)
-    order = np.argsort(trg, kind="stable")
-    src, trg, etype, gid = src[order], trg[order], etype[order], gid[order]
-    groups, group_index = [], np.zeros(gid.size, dtype=np.int64)
-    map_gid = [group_keys.index(tuple(sorted((k, np.asarray(v).dtype.str) for k, v in cols.items())))
-               for cols in columns_by_map]
-    for g, key in enumerate(group_keys):
-        unsorted_cols = {}
-        for name, _ in key:
-            unsorted_cols[name] = np.concatenate([cols[name] for cols, mg in zip(columns_by_map, map_gid) if mg == g])
-        # position of each group row (in concatenation order) after sorting
-        in_group_unsorted = np.concatenate(gid_parts) == g
-        rank_in_group = np.cumsum(in_group_unsorted) - 1
-        sorted_rows = order[gid == g]  # concatenation-order positions of this group's rows, in sorted order
-        perm = rank_in_group[sorted_rows]
-        groups.append({name: col[perm] for name, col in unsorted_cols.items()})
-        group_index[gid == g] = np.arange(perm.size)
-    return EdgePopulationData(pop_name, src_name, trg_name, src, trg, etype, gid, group_index, groups)

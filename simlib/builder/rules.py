@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from simlib.errors import BuildError
 
-PAIRS_PER_BLOCK = 1 << 21  # ~2 M pairs per block: bounded memory whatever the network size
+PAIRS_PER_BLOCK = 1 << 18  # ~260 k pairs per block: bounded memory whatever the network size
 
 
 class Columns:
@@ -123,6 +122,8 @@ class DistanceRule:
         """Yield (source rows, target rows, nsyns) blocks: rows index the pools' node lists."""
         if self.max_distance <= 0:
             raise BuildError(f"DistanceRule: max_distance must be > 0, got {self.max_distance}")
+        from scipy.spatial import cKDTree
+
         src_xyz, trg_xyz = self.coords(sources), self.coords(targets)
         if not (np.isfinite(src_xyz).all() and np.isfinite(trg_xyz).all()):
             raise BuildError("DistanceRule: node positions contain NaN or infinite values")

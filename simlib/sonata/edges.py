@@ -7,11 +7,11 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 
 from simlib.errors import FormatError
-from simlib.sonata.files import atomic_h5, compression_options, from_h5_array, open_h5, require_dataset, to_h5_array
-from simlib.sonata.index import build_index
+from simlib.fileio import h5_compression
+from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
+from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
 from simlib.sonata.types_csv import read_types_csv
 
@@ -31,46 +31,230 @@ class EdgePopulationData:
     groups: list[dict[str, np.ndarray]] = field(default_factory=list)
 
 
-def _dataset(group, name, data, compression):
-    data = to_h5_array(data)
-    opts = compression_options(compression) if np.size(data) > 0 else {}
-    return group.create_dataset(name, data=data, **opts)
+@dataclass
+class EdgePart:
+    """Rows of one edge type, already sorted by target node id (e.g. one ConnectionMap).
 
-
-def write_edges(path, populations: list[EdgePopulationData], compression="gzip") -> None:
-    """Write edge populations with both SONATA indices (atomically).
-
-    Dtypes as BMTK writes them: node ids uint64 (with the ``node_population`` attribute),
-    edge_type_id uint32, edge_group_id uint16, edge_group_index uint32, indices uint64.
+    `columns` are the group properties of these rows (``nsyns``, or per-synapse properties);
+    parts with the same column names and dtypes share a SONATA edge group.
     """
+
+    source_node_id: np.ndarray
+    target_node_id: np.ndarray
+    edge_type_id: int
+    columns: dict[str, np.ndarray]
+    dtypes: dict[str, np.dtype] = field(default_factory=dict)  # stored dtype, when not the array's own
+
+    @property
+    def group_key(self) -> tuple:
+        return tuple(sorted((k, np.dtype(self.dtypes.get(k, np.asarray(v).dtype)).str)
+                            for k, v in self.columns.items()))
+
+
+CHUNK_ROWS = 1 << 18  # rows merged and written at a time: bounds the writer's working memory
+INDEX_WINDOW = 1 << 21  # source-index runs produced per pass over the runs
+
+
+def _create(group, name, shape, dtype, compression):
+    dtype = h5py.string_dtype() if np.dtype(dtype).kind in "UO" else dtype
+    n = shape[0]
+    opts = h5_compression(compression, dtype if np.dtype(dtype).kind not in "O" else None, n)
+    if opts or n > CHUNK_ROWS:
+        chunk = (min(max(n, 1), 1 << 17),) + tuple(shape[1:])
+        opts["chunks"] = chunk if n else None
+        if n == 0:
+            opts.pop("chunks")
+    return group.create_dataset(name, shape=shape, dtype=dtype, **opts)
+
+
+class _Appender:
+    """Sequential writer of one dataset that only ever writes whole HDF5 chunks (plus the tail).
+
+    Writing chunk-aligned blocks means HDF5 never caches or re-reads partially written,
+    compressed chunks: less memory and no recompression.
+    """
+
+    def __init__(self, ds):
+        self.ds = ds
+        self.step = ds.chunks[0] if ds.chunks else max(1, CHUNK_ROWS)
+        self.pos = 0
+        self.pending: list[np.ndarray] = []
+        self.n_pending = 0
+
+    def append(self, values: np.ndarray) -> None:
+        self.pending.append(values)
+        self.n_pending += len(values)
+        if self.n_pending >= self.step:
+            data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+            k = (self.n_pending // self.step) * self.step
+            self.ds[self.pos:self.pos + k] = data[:k]
+            self.pos += k
+            self.pending = [data[k:]]
+            self.n_pending -= k
+
+    def close(self) -> None:
+        if self.n_pending:
+            data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
+            self.ds[self.pos:self.pos + len(data)] = data
+            self.pos += len(data)
+        self.pending, self.n_pending = [], 0
+
+
+def _search(sorted_ids: np.ndarray, value: int) -> int:
+    """np.searchsorted(sorted_ids, value) without converting the whole array to a wider dtype."""
+    if sorted_ids.size == 0:
+        return 0
+    if value > int(sorted_ids[-1]):
+        return int(sorted_ids.size)
+    return int(np.searchsorted(sorted_ids, np.asarray(value, dtype=sorted_ids.dtype), side="left"))
+
+
+def _target_chunks(parts: list[EdgePart]) -> list[int]:
+    """Target-id boundaries so that each chunk holds about CHUNK_ROWS rows."""
+    top = max((int(p.target_node_id[-1]) for p in parts if p.target_node_id.size), default=-1)
+    counts = np.zeros(top + 2, dtype=np.int64)
+    for p in parts:
+        if p.target_node_id.size:
+            counts[: top + 1] += np.bincount(p.target_node_id, minlength=top + 1)
+    cum = np.cumsum(counts)
+    marks = np.searchsorted(cum, np.arange(CHUNK_ROWS, cum[-1] if cum.size else 0, CHUNK_ROWS), side="left") + 1
+    return sorted(set([0, *marks.tolist(), top + 1]))
+
+
+def write_edges(path, name: str, source_population: str, target_population: str, parts: list[EdgePart],
+                compression="gzip") -> None:
+    """Write one edge population, merging parts by target, with both SONATA indices (atomically).
+
+    Rows are sorted by target node id (stable: parts in order, rows in part order). Dtypes as
+    BMTK writes them: node ids uint64 (with the ``node_population`` attribute), edge_type_id
+    uint32, edge_group_id uint16, edge_group_index uint32, indices uint64. Parts are merged
+    CHUNK_ROWS at a time, so the writer needs memory for the source index plus one chunk, not
+    for another copy of the whole population.
+
+    Raises
+    ------
+    FormatError
+        A part whose targets are not sorted, or whose columns differ in length from its rows.
+    """
+    keys: list[tuple] = []
+    for k, p in enumerate(parts):
+        trg = p.target_node_id
+        if trg.size > 1 and np.any(trg[1:] < trg[:-1]):
+            raise FormatError(f"{path}: edge part {k} (edge type {p.edge_type_id}) is not sorted by target")
+        for col, values in p.columns.items():
+            if len(values) != trg.size or len(p.source_node_id) != trg.size:
+                raise FormatError(f"{path}: edge type {p.edge_type_id}: column '{col}' has {len(values)} "
+                                  f"values for {trg.size} rows")
+        if p.group_key not in keys:
+            keys.append(p.group_key)
+    part_gid = [keys.index(p.group_key) for p in parts]
+    group_parts = [[k for k, g in enumerate(part_gid) if g == gid] for gid in range(len(keys))]
+    n_rows = sum(p.target_node_id.size for p in parts)
+    group_sizes = [sum(p.target_node_id.size for p, g in zip(parts, part_gid) if g == gid) for gid in range(len(keys))]
     with atomic_h5(path) as h5:
-        root = h5.create_group("edges")
-        for pop in populations:
-            grp = root.create_group(pop.name)
-            ds = _dataset(grp, "source_node_id", np.asarray(pop.source_node_id, dtype=np.uint64), compression)
-            ds.attrs["node_population"] = pop.source_population
-            ds = _dataset(grp, "target_node_id", np.asarray(pop.target_node_id, dtype=np.uint64), compression)
-            ds.attrs["node_population"] = pop.target_population
-            _dataset(grp, "edge_type_id", np.asarray(pop.edge_type_id, dtype=np.uint32), compression)
-            _dataset(grp, "edge_group_id", np.asarray(pop.edge_group_id, dtype=np.uint16), compression)
-            _dataset(grp, "edge_group_index", np.asarray(pop.edge_group_index, dtype=np.uint32), compression)
-            for gid, columns in enumerate(pop.groups):
-                sub = grp.create_group(str(gid))
-                for name, values in columns.items():
-                    try:
-                        _dataset(sub, name, values, compression)
-                    except TypeError as exc:
-                        raise FormatError(f"{path}: edge property '{name}' of population '{pop.name}' "
-                                          f"cannot be stored in HDF5 ({exc})") from None
-            for index_name, ids in (("target_to_source", pop.target_node_id),
-                                    ("source_to_target", pop.source_node_id)):
-                n2r, r2e = build_index(np.asarray(ids, dtype=np.int64))
-                sub = grp.create_group(f"indices/{index_name}")
-                _dataset(sub, "node_id_to_range", n2r, compression)
-                # the SONATA spec (and libsonata) names it node_id_to_ranges, BMTK node_id_to_range:
-                # a hard link serves both readers without storing the table twice
-                sub["node_id_to_ranges"] = sub["node_id_to_range"]
-                _dataset(sub, "range_to_edge_id", r2e, compression)
+        grp = h5.create_group("edges").create_group(name)
+        ds = _create(grp, "source_node_id", (n_rows,), np.uint64, compression)
+        ds.attrs["node_population"] = source_population
+        ds_src = _Appender(ds)
+        ds = _create(grp, "target_node_id", (n_rows,), np.uint64, compression)
+        ds.attrs["node_population"] = target_population
+        ds_trg = _Appender(ds)
+        ds_type = _Appender(_create(grp, "edge_type_id", (n_rows,), np.uint32, compression))
+        ds_gid = _Appender(_create(grp, "edge_group_id", (n_rows,), np.uint16, compression))
+        ds_gidx = _Appender(_create(grp, "edge_group_index", (n_rows,), np.uint32, compression))
+        ds_cols = [{col: _Appender(_create(grp, f"{gid}/{col}", (size,), np.dtype(dt), compression))
+                    for col, dt in key} for gid, (key, size) in enumerate(zip(keys, group_sizes))]
+        for gid in range(len(keys)):
+            grp.require_group(str(gid))
+
+        cursors = [0] * len(parts)
+        group_cursor = [0] * len(keys)
+        out = 0
+        pos_dtype = np.uint32 if n_rows < 1 << 32 else np.uint64
+        run_starts = np.empty(n_rows, dtype=pos_dtype)  # pages are touched only as runs are found
+        run_ids = np.empty(n_rows, dtype=np.min_scalar_type(_max_id(parts, "source_node_id")))
+        n_runs, last_src = 0, -1
+        trg_counts = []
+        bounds = _target_chunks(parts)
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            slices = []
+            for k, p in enumerate(parts):
+                end = _search(p.target_node_id, hi)
+                slices.append((cursors[k], end))
+                cursors[k] = end
+            sizes = [e - b for b, e in slices]
+            m = sum(sizes)
+            if m == 0:
+                trg_counts.append(np.zeros(hi - lo, dtype=np.int64))
+                continue
+            trg = np.concatenate([p.target_node_id[b:e] for p, (b, e) in zip(parts, slices)])
+            order = np.argsort(trg, kind="stable")
+            trg = trg[order]
+            src = np.concatenate([p.source_node_id[b:e] for p, (b, e) in zip(parts, slices)])[order]
+            part_of = np.repeat(np.arange(len(parts)), sizes)[order]
+            local = (np.concatenate([np.arange(b, e) for b, e in slices]))[order]
+            gid_rows = np.asarray(part_gid, dtype=np.int64)[part_of] if parts else part_of
+            ds_trg.append(trg.astype(np.uint64))
+            ds_src.append(src.astype(np.uint64))
+            ds_type.append(np.asarray([p.edge_type_id for p in parts], dtype=np.uint32)[part_of])
+            ds_gid.append(gid_rows.astype(np.uint16))
+            gidx = np.empty(m, dtype=np.uint32)
+            for gid, key in enumerate(keys):
+                rows = np.flatnonzero(gid_rows == gid)
+                if rows.size == 0:
+                    continue
+                gidx[rows] = group_cursor[gid] + np.arange(rows.size)
+                for col, dt in key:
+                    values = np.empty(rows.size, dtype=np.dtype(dt) if np.dtype(dt).kind not in "UO" else object)
+                    row_parts = part_of[rows]
+                    for k in group_parts[gid]:
+                        sel = row_parts == k
+                        if not sel.any():
+                            continue
+                        values[sel] = parts[k].columns[col][local[rows[sel]]]
+                    ds_cols[gid][col].append(values)
+                group_cursor[gid] += rows.size
+            ds_gidx.append(gidx)
+            starts = find_runs(src, last_src)
+            run_starts[n_runs:n_runs + starts.size] = starts + out
+            run_ids[n_runs:n_runs + starts.size] = src[starts]
+            n_runs += starts.size
+            last_src = int(src[-1])
+            trg_counts.append(np.bincount(trg - lo, minlength=hi - lo))
+            out += m
+
+        for appender in (ds_src, ds_trg, ds_type, ds_gid, ds_gidx, *(a for cols in ds_cols for a in cols.values())):
+            appender.close()
+        # target index: rows are sorted by target, so every target with edges is one run
+        counts = np.concatenate(trg_counts) if trg_counts else np.zeros(0, dtype=np.int64)
+        counts = counts[: int(np.flatnonzero(counts)[-1]) + 1] if counts.any() else counts[:0]
+        present = np.flatnonzero(counts)
+        ends = np.cumsum(counts)[present]
+        t_r2e = np.column_stack([ends - counts[present], ends]).astype(np.uint64)
+        t_n2r = np.zeros((counts.size, 2), dtype=np.uint64)
+        t_n2r[present, 0] = np.arange(present.size)
+        t_n2r[present, 1] = np.arange(1, present.size + 1)
+        _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e[:, 0], t_r2e[:, 1])], len(t_r2e), compression)
+        del t_n2r, t_r2e, counts
+        s_n2r, pieces = runs_to_index(run_starts[:n_runs], run_ids[:n_runs], n_rows, window=INDEX_WINDOW)
+        _write_index(grp, "source_to_target", s_n2r, pieces, n_runs, compression)
+
+
+def _max_id(parts: list[EdgePart], field_name: str) -> int:
+    return max((int(getattr(p, field_name).max()) for p in parts if getattr(p, field_name).size), default=0)
+
+
+def _write_index(grp, name: str, n2r: np.ndarray, pieces, n_runs: int, compression) -> None:
+    sub = grp.create_group(f"indices/{name}")
+    sub.create_dataset("node_id_to_range", data=n2r, **h5_compression(compression, n2r.dtype, n2r.size))
+    # the SONATA spec (and libsonata) names it node_id_to_ranges, BMTK node_id_to_range:
+    # a hard link serves both readers without storing the table twice
+    sub["node_id_to_ranges"] = sub["node_id_to_range"]
+    table = _Appender(_create(sub, "range_to_edge_id", (n_runs, 2), np.uint64, compression))
+    for _, begin, end in pieces:  # pieces come in row order
+        for a in range(0, begin.size, CHUNK_ROWS):
+            table.append(np.column_stack([begin[a:a + CHUNK_ROWS], end[a:a + CHUNK_ROWS]]).astype(np.uint64))
+    table.close()
 
 
 def edge_populations(path) -> list[str]:
@@ -110,13 +294,15 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
                                   arrays["edge_group_index"], groups)
 
 
-def read_edges(path, types_path=None, population: str | None = None) -> pd.DataFrame:
+def read_edges(path, types_path=None, population: str | None = None):
     """Read an edge population into a DataFrame, one row per edge in file order.
 
     Columns: ``source_node_id``, ``target_node_id``, ``edge_type_id``, ``edge_group_id``,
     ``edge_group_index``, the group properties and, with `types_path`, the edge-types columns.
     ``df.attrs`` holds ``population``, ``source_population`` and ``target_population``.
     """
+    import pandas as pd
+
     pop = read_edge_population(path, population)
     n = len(pop.source_node_id)
     df = pd.DataFrame({"source_node_id": pop.source_node_id, "target_node_id": pop.target_node_id,

@@ -10,35 +10,18 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
-from simlib.fileio import atomic_path
+from simlib.fileio import atomic_path, h5_compression
 
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
-
-
-def compression_options(compression) -> dict:
-    """h5py dataset keywords for BMTK's `compression` argument.
-
-    Accepts 'gzip' (default), 'lzf', 'none' or None, or an int 1-9 (gzip level).
-    """
-    if compression is None or (isinstance(compression, str) and compression.lower() == "none"):
-        return {}
-    if isinstance(compression, bool):
-        return {"compression": "gzip"} if compression else {}
-    if isinstance(compression, (int, np.integer)):
-        if not 0 <= int(compression) <= 9:
-            raise ConfigError(f"compression: expected 'gzip', 'lzf', 'none' or an int 0-9, got {compression!r}")
-        return {"compression": "gzip", "compression_opts": int(compression)}
-    if compression in ("gzip", "lzf"):
-        return {"compression": compression}
-    raise ConfigError(f"compression: expected 'gzip', 'lzf', 'none' or an int 0-9, got {compression!r}")
 
 
 @contextlib.contextmanager
 def atomic_h5(path) -> Iterator[h5py.File]:
     """Open a new SONATA HDF5 file for writing (root magic/version set), atomically."""
     with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as h5:
+        # an explicit 1 MB chunk cache per dataset: partial chunks of large writes stay bounded
+        with h5py.File(tmp, "w", rdcc_nbytes=1 << 20) as h5:
             h5.attrs["magic"] = SONATA_MAGIC
             h5.attrs["version"] = SONATA_VERSION
             yield h5

@@ -5,35 +5,98 @@ from __future__ import annotations
 import numpy as np
 
 
-def build_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Build the SONATA index of one node-id column of an edge population.
+def stable_argsort_ids(ids: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative integer ids, by 16-bit radix passes when they fit in 32 bits.
+
+    NumPy radix-sorts 16-bit keys; two such passes (low half, then high half) sort ids up to
+    2**32 several times faster than a merge sort of int64.
+    """
+    ids = np.asarray(ids)
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    top = int(ids.max())
+    if top < 1 << 16:
+        return np.argsort(ids.astype(np.uint16), kind="stable")
+    if top < 1 << 32:
+        order = np.argsort((ids & 0xFFFF).astype(np.uint16), kind="stable")
+        high = (ids[order] >> 16).astype(np.uint16)
+        return order[np.argsort(high, kind="stable")]
+    return np.argsort(ids, kind="stable")
+
+
+def find_runs(ids: np.ndarray, previous_id: int = -1) -> np.ndarray:
+    """Row numbers where a run of equal ids begins (`previous_id` is the id before row 0)."""
+    ids = np.asarray(ids)
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[ids[0] != previous_id, ids[1:] != ids[:-1]])
+
+
+def runs_to_index(run_starts: np.ndarray, run_ids: np.ndarray, n_rows: int, block: int = 1 << 19,
+                  window: int | None = None):
+    """Index tables from the runs of an id column (a counting sort, block by block).
 
     Parameters
     ----------
-    ids : the source or target node id of every edge, in row order.
+    run_starts : first row of every run, in row order.
+    run_ids : the id of every run.
+    n_rows : number of rows of the column (end of the last run).
+    window : produce the run table this many rows at a time (one pass over the runs each),
+        bounding memory; None means all at once.
 
     Returns
     -------
-    node_id_to_range : uint64 (max_id + 1, 2); row `n` is ``[first_run, last_run + 1)`` into
-        `range_to_edge_id`, ``[0, 0]`` for ids with no edges (as BMTK writes it).
-    range_to_edge_id : uint64 (n_runs, 2); each run ``[begin, end)`` is a maximal block of
-        consecutive rows with the same id, runs grouped by id and, within an id, in row order.
+    node_id_to_range : uint64 (max_id + 1, 2); row `n` is ``[first_run, last_run + 1)`` into the
+        run table, ``[0, 0]`` for ids with no edges (as BMTK writes it).
+    table : an iterator of ``(first_row, begin, end)`` pieces of the run table
+        ``range_to_edge_id``: runs grouped by id and, within an id, in row order.
     """
+    n_runs = len(run_ids)
+    if n_runs == 0:
+        return np.zeros((0, 2), dtype=np.uint64), iter(())
+    counts = np.bincount(run_ids, minlength=int(run_ids.max()) + 1)
+    first = np.cumsum(counts) - counts
+    node_id_to_range = np.column_stack([first, first + counts]).astype(np.uint64)
+    node_id_to_range[counts == 0] = 0
+    window = n_runs if window is None else max(1, window)
+
+    def pieces():
+        for lo in range(0, n_runs, window):
+            hi = min(n_runs, lo + window)
+            begin = np.empty(hi - lo, dtype=run_starts.dtype)
+            end = np.empty(hi - lo, dtype=run_starts.dtype)
+            next_slot = first.copy()
+            for a in range(0, n_runs, block):
+                ids = run_ids[a:a + block]
+                order = np.argsort(ids, kind="stable")
+                sorted_ids = ids[order]
+                heads = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+                sizes = np.diff(np.r_[heads, sorted_ids.size])
+                slots = next_slot[sorted_ids] + (np.arange(sorted_ids.size) - np.repeat(heads, sizes))
+                next_slot[sorted_ids[heads]] += sizes
+                inside = (slots >= lo) & (slots < hi)
+                if not inside.any():
+                    continue
+                runs = a + order[inside]
+                slots = slots[inside] - lo
+                begin[slots] = run_starts[runs]
+                nxt = runs + 1
+                end[slots] = np.where(nxt < n_runs, run_starts[np.minimum(nxt, n_runs - 1)], n_rows)
+            yield lo, begin, end
+
+    return node_id_to_range, pieces()
+
+
+def build_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Build the SONATA index of one node-id column of an edge population (see `runs_to_index`)."""
     ids = np.asarray(ids, dtype=np.int64)
-    if ids.size == 0:
-        return np.zeros((0, 2), dtype=np.uint64), np.zeros((0, 2), dtype=np.uint64)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    ends = np.r_[starts[1:], ids.size]
-    run_ids = ids[starts]
-    order = np.argsort(run_ids, kind="stable")
-    range_to_edge_id = np.column_stack([starts[order], ends[order]]).astype(np.uint64)
-    counts = np.bincount(run_ids, minlength=int(ids.max()) + 1)
-    last = np.cumsum(counts)
-    first = last - counts
-    first[counts == 0] = 0
-    last[counts == 0] = 0
-    node_id_to_range = np.column_stack([first, last]).astype(np.uint64)
-    return node_id_to_range, range_to_edge_id
+    starts = find_runs(ids)
+    n2r, pieces = runs_to_index(starts, ids[starts], ids.size)
+    table = np.zeros((starts.size, 2), dtype=np.uint64)
+    for lo, begin, end in pieces:
+        table[lo:lo + begin.size, 0] = begin
+        table[lo:lo + begin.size, 1] = end
+    return n2r, table
 
 
 def edges_of(node_id: int, node_id_to_range: np.ndarray, range_to_edge_id: np.ndarray) -> np.ndarray:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 
 from simlib.errors import FormatError
-from simlib.sonata.files import (atomic_h5, compression_options, from_h5_array, open_h5, require_dataset,
-                                 to_h5_array)
+from simlib.fileio import h5_compression
+from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset, to_h5_array
 from simlib.sonata.types_csv import read_types_csv
 
 RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
@@ -31,8 +30,7 @@ class NodePopulationData:
 
 def _dataset(group: h5py.Group, name: str, data, compression) -> None:
     data = to_h5_array(data)
-    opts = compression_options(compression) if np.size(data) > 0 else {}
-    group.create_dataset(name, data=data, **opts)
+    group.create_dataset(name, data=data, **h5_compression(compression, data.dtype, np.size(data)))
 
 
 def write_nodes(path, populations: list[NodePopulationData], compression="gzip") -> None:
@@ -122,7 +120,7 @@ def read_node_population(path, population: str | None = None) -> NodePopulationD
                                   arrays["node_group_index"], groups)
 
 
-def read_nodes(path, types_path=None, population: str | None = None) -> pd.DataFrame:
+def read_nodes(path, types_path=None, population: str | None = None):
     """Read a node population into a DataFrame, one row per node, in file order.
 
     Columns: ``node_id``, ``node_type_id``, ``node_group_id``, ``node_group_index``, every group
@@ -135,6 +133,8 @@ def read_nodes(path, types_path=None, population: str | None = None) -> pd.DataF
     FormatError
         Missing datasets or groups, inconsistent lengths, or node types missing from the table.
     """
+    import pandas as pd
+
     pop = read_node_population(path, population)
     n = len(pop.node_id)
     df = pd.DataFrame({"node_id": pop.node_id, "node_type_id": pop.node_type_id,

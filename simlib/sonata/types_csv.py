@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from simlib.errors import FormatError
 from simlib.fileio import atomic_path
@@ -79,7 +78,7 @@ def parse_value(value):
     return value
 
 
-def read_types_csv(path, id_column: str) -> pd.DataFrame:
+def read_types_csv(path, id_column: str):
     """Read a node- or edge-types table into a DataFrame indexed by nothing, one row per type.
 
     Raises
@@ -87,6 +86,8 @@ def read_types_csv(path, id_column: str) -> pd.DataFrame:
     FormatError
         If the file is missing, unreadable, lacks `id_column`, or has duplicate type ids.
     """
+    import pandas as pd
+
     path = Path(path)
     if not path.exists():
         raise FormatError(f"{path}: file not found")
@@ -127,8 +128,10 @@ def _parse_scalar(value: str):
     return parsed
 
 
-def _narrow(col: pd.Series) -> pd.Series:
+def _narrow(col):
     """Give a column a numeric dtype when every non-NULL value is a number."""
+    import pandas as pd
+
     values = [v for v in col if v is not None]
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         if len(values) == len(col) and all(isinstance(v, int) for v in values):

@@ -9,12 +9,10 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
-from simlib.fileio import atomic_path, require_file
+from simlib.fileio import atomic_path, h5_compression, require_file
+from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name, check_units
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
-
-SONATA_MAGIC = np.uint32(0x0A7A)
-SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
 
 _UNIT_TO_MS = {"ms": 1.0, "s": 1000.0}
 
@@ -101,28 +99,18 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
         return {}
 
 
-def _compression_options(compression) -> dict:
-    if compression is None or compression is False or compression == "none":
-        return {}
-    if compression in ("gzip", "lzf"):
-        return {"compression": compression}
-    if isinstance(compression, (int, np.integer)) and not isinstance(compression, bool) \
-            and 0 <= compression <= 9:
-        return {"compression": "gzip", "compression_opts": int(compression)}
-    raise ConfigError(f"compression: expected 'gzip', 'lzf', 'none', None or a gzip level 0-9, "
-                      f"got {compression!r}")
-
-
 def _write_population(root: h5py.Group, population: str, node_ids: np.ndarray, timestamps: np.ndarray,
-                      order: str, units: str, compression: dict) -> None:
+                      order: str, units: str, compression) -> None:
     group = root.create_group(population)
     group.attrs["sorting"] = order
     index = sort_index(node_ids, timestamps, order)
     if index is not None:
         node_ids, timestamps = node_ids[index], timestamps[index]
     # int64 like BMTK's writer, although the SONATA spec says uint64; both are read.
-    group.create_dataset("node_ids", data=node_ids.astype(np.int64), **compression)
-    ts = group.create_dataset("timestamps", data=timestamps.astype(np.float64), **compression)
+    group.create_dataset("node_ids", data=node_ids.astype(np.int64),
+                         **h5_compression(compression, np.int64, node_ids.size))
+    ts = group.create_dataset("timestamps", data=timestamps.astype(np.float64),
+                              **h5_compression(compression, np.float64, timestamps.size))
     ts.attrs["units"] = units
 
 
@@ -155,7 +143,8 @@ def write_sonata(path, trains_by_pop: Trains, sort_order=None, compression="gzip
     """
     path = Path(path)
     order = normalise_sort_order(sort_order)
-    options = _compression_options(compression)
+    h5_compression(compression)  # validates the argument up front
+    options = compression
     check_units(units, path)
     if mode not in ("w", "a"):
         raise ConfigError(f"{where(path, 'mode')}: expected 'w' or 'a', got {mode!r}")
@@ -183,4 +172,4 @@ def write_sonata(path, trains_by_pop: Trains, sort_order=None, compression="gzip
                 if pop in root:
                     raise FormatError(f"{where(path, f'/spikes/{pop}')}: population already exists; "
                                       "use mode='w' to replace the file")
-                _write_population(root, pop, ids, ts, order, units, options if ids.size else {})
+                _write_population(root, pop, ids, ts, order, units, options)
