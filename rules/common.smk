@@ -34,3 +34,10 @@ def all_targets():
     for name in config.get("figures", {}).get("rasters", {}):
         targets.append(f"results/figures/rasters/{name}.png")
     return targets
+
+
+def raster_input(wc):
+    spec = config["figures"]["rasters"][wc.name]
+    spikes = spec["spikes"]
+    network = config["spikes"][spikes]["network"]
+    return {"spikes": f"results/inputs/{spikes}.h5", "circuit": circuit_config(network)}
