@@ -9,8 +9,8 @@ from typing import Iterator
 import h5py
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
-from simlib.fileio import atomic_path, h5_compression
+from simlib.errors import FormatError
+from simlib.fileio import atomic_path
 
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)

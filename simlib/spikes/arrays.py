@@ -143,3 +143,21 @@ def check_units(units, source) -> str:
     if units not in ("ms", "s"):
         raise ConfigError(f"{where(source, 'units')}: expected 'ms' or 's', got {units!r}")
     return units
+
+
+def checked_trains(path, trains_by_pop):
+    """Yield ``(population, node_ids, timestamps)`` of a trains mapping, validated for writing.
+
+    Raises
+    ------
+    FormatError
+        A bad population name, invalid ids or times, or ids and times of different lengths.
+    """
+    for pop, (node_ids, timestamps) in trains_by_pop.items():
+        check_population_name(pop, path)
+        ids = as_node_ids(node_ids, path, "node_ids")
+        ts = as_timestamps(timestamps, path, "timestamps")
+        if ids.size != ts.size:
+            raise FormatError(f"{where(path, pop)}: {ids.size} node_ids but {ts.size} timestamps; "
+                              "expected equal lengths")
+        yield pop, ids, ts

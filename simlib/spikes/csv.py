@@ -11,7 +11,7 @@ import pandas as pd
 
 from simlib.errors import FormatError, where
 from simlib.fileio import atomic_path, require_file
-from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name
+from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, checked_trains
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 
 WRITE_COLUMNS = ("timestamps", "population", "node_ids")
@@ -181,13 +181,7 @@ def write_csv(path, trains_by_pop: Trains, sort_order=None) -> None:
     path = Path(path)
     order = normalise_sort_order(sort_order)
     id_parts, ts_parts, pop_parts = [], [], []
-    for pop, (node_ids, timestamps) in trains_by_pop.items():
-        check_population_name(pop, path)
-        ids = as_node_ids(node_ids, path, "node_ids")
-        ts = as_timestamps(timestamps, path, "timestamps")
-        if ids.size != ts.size:
-            raise FormatError(f"{where(path, pop)}: {ids.size} node_ids but {ts.size} timestamps; "
-                              "expected equal lengths")
+    for pop, ids, ts in checked_trains(path, trains_by_pop):
         id_parts.append(ids)
         ts_parts.append(ts)
         pop_parts.append(np.full(ids.size, pop, dtype=object))

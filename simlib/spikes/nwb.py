@@ -11,7 +11,7 @@ import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
 from simlib.fileio import atomic_path, require_file
-from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name
+from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, checked_trains
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]
 
@@ -21,13 +21,7 @@ _MS_PER = {"s": 1000.0, "ms": 1.0}
 def _units_rows(path: Path, trains_by_pop: Trains):
     """Flatten trains into Units-table rows: node ids, populations, per-row ends, times (s)."""
     node_parts, pop_parts, count_parts, time_parts = [], [], [], []
-    for pop, (node_ids, timestamps) in trains_by_pop.items():
-        check_population_name(pop, path)
-        ids = as_node_ids(node_ids, path, "node_ids")
-        ts = as_timestamps(timestamps, path, "timestamps")
-        if ids.size != ts.size:
-            raise FormatError(f"{where(path, pop)}: {ids.size} node_ids but {ts.size} timestamps; "
-                              "expected equal lengths")
+    for pop, ids, ts in checked_trains(path, trains_by_pop):
         order = np.lexsort((ts, ids))
         ids, ts = ids[order], ts[order]
         nodes, counts = np.unique(ids, return_counts=True)

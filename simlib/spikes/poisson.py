@@ -6,11 +6,9 @@ import os
 import zlib
 from collections.abc import Callable
 
-import h5py
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError, where
-from simlib.fileio import require_file
+from simlib.errors import ConfigError
 from simlib.spikes.arrays import as_node_ids
 from simlib.spikes.trains import SpikeTrains
 
@@ -72,22 +70,10 @@ def _check_rates(rates: np.ndarray, given, name: str = "firing_rate") -> None:
 
 def _node_ids_from_file(path, population: str | None) -> tuple[np.ndarray, str]:
     """Node ids (and the population name) of a SONATA nodes file."""
-    path = require_file(path)
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as exc:
-        raise FormatError(f"{path}: not a readable HDF5 file ({exc})") from None
-    with h5:
-        pops = list(h5["nodes"]) if "nodes" in h5 else []
-        if population is None and len(pops) == 1:
-            population = pops[0]
-        if population not in pops:
-            raise FormatError(f"{where(path, '/nodes')}: population {population!r} not found; the file has "
-                              f"{', '.join(pops) or 'no populations'}; pass population=")
-        dataset = f"/nodes/{population}/node_id"
-        if dataset not in h5:
-            raise FormatError(f"{where(path, dataset)}: dataset missing; expected the node ids of {population!r}")
-        return as_node_ids(h5[dataset][()], path, dataset), population
+    from simlib.sonata.nodes import read_node_population
+
+    pop = read_node_population(path, population)
+    return as_node_ids(pop.node_id, path, f"/nodes/{pop.name}/node_id"), pop.name
 
 
 class PoissonSpikeGenerator(SpikeTrains):

@@ -1,6 +1,5 @@
 """simlib.spikes.poisson: Poisson statistics, seeding, per-node streams and argument checks."""
 
-import h5py
 import numpy as np
 import pytest
 from scipy import stats
@@ -141,13 +140,16 @@ def test_repeated_add_for_a_node_is_independent():
 
 
 def test_node_ids_from_nodes_file(tmp_path):
+    from simlib.builder import NetworkBuilder
+
+    net = NetworkBuilder("LGN")
+    net.add_nodes(N=5, model_type="virtual")
+    net.save_nodes(nodes_file_name="lgn_nodes.h5", output_dir=tmp_path)
     path = tmp_path / "lgn_nodes.h5"
-    with h5py.File(path, "w") as h5:
-        h5.create_dataset("nodes/LGN/node_id", data=np.arange(5, dtype=np.uint64))
     gen = PoissonSpikeGenerator(seed=0)
     gen.add(str(path), 30.0)
     assert gen.populations == ["LGN"] and gen.node_ids("LGN").tolist() == [0, 1, 2, 3, 4]
-    with pytest.raises(FormatError, match="lgn_nodes.h5: /nodes: population 'V1' not found; the file has LGN"):
+    with pytest.raises(FormatError, match=r"lgn_nodes.h5: node population 'V1' not found; available: \['LGN'\]"):
         gen.add(path, 30.0, population="V1")
 
 
