@@ -52,7 +52,7 @@ class EdgePart:
 
 
 CHUNK_ROWS = 1 << 18  # rows merged and written at a time: bounds the writer's working memory
-INDEX_WINDOW = 1 << 21  # source-index runs produced per pass over the runs
+INDEX_WINDOW = 1 << 19  # source-index runs produced per pass over the runs
 
 
 def _create(group, name, shape, dtype, compression):
@@ -237,6 +237,7 @@ def write_edges(path, name: str, source_population: str, target_population: str,
         _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e[:, 0], t_r2e[:, 1])], len(t_r2e), compression)
         del t_n2r, t_r2e, counts
         s_n2r, pieces = runs_to_index(run_starts[:n_runs], run_ids[:n_runs], n_rows, window=INDEX_WINDOW)
+        del run_ids  # the run table needs only the starts from here on
         _write_index(grp, "source_to_target", s_n2r, pieces, n_runs, compression)
 
 

@@ -59,30 +59,24 @@ def runs_to_index(run_starts: np.ndarray, run_ids: np.ndarray, n_rows: int, bloc
     node_id_to_range = np.column_stack([first, first + counts]).astype(np.uint64)
     node_id_to_range[counts == 0] = 0
     window = n_runs if window is None else max(1, window)
+    # slot -> run permutation (4 bytes a run), filled block by block by a counting sort
+    perm = np.empty(n_runs, dtype=np.uint32 if n_runs < 1 << 32 else np.uint64)
+    next_slot = first
+    for a in range(0, n_runs, block):
+        ids = run_ids[a:a + block]
+        order = np.argsort(ids, kind="stable")
+        sorted_ids = ids[order]
+        heads = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
+        sizes = np.diff(np.r_[heads, sorted_ids.size])
+        perm[next_slot[sorted_ids] + (np.arange(sorted_ids.size) - np.repeat(heads, sizes))] = a + order
+        next_slot[sorted_ids[heads]] += sizes
 
     def pieces():
         for lo in range(0, n_runs, window):
-            hi = min(n_runs, lo + window)
-            begin = np.empty(hi - lo, dtype=run_starts.dtype)
-            end = np.empty(hi - lo, dtype=run_starts.dtype)
-            next_slot = first.copy()
-            for a in range(0, n_runs, block):
-                ids = run_ids[a:a + block]
-                order = np.argsort(ids, kind="stable")
-                sorted_ids = ids[order]
-                heads = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
-                sizes = np.diff(np.r_[heads, sorted_ids.size])
-                slots = next_slot[sorted_ids] + (np.arange(sorted_ids.size) - np.repeat(heads, sizes))
-                next_slot[sorted_ids[heads]] += sizes
-                inside = (slots >= lo) & (slots < hi)
-                if not inside.any():
-                    continue
-                runs = a + order[inside]
-                slots = slots[inside] - lo
-                begin[slots] = run_starts[runs]
-                nxt = runs + 1
-                end[slots] = np.where(nxt < n_runs, run_starts[np.minimum(nxt, n_runs - 1)], n_rows)
-            yield lo, begin, end
+            runs = perm[lo:lo + window].astype(np.int64)
+            nxt = runs + 1
+            end = np.where(nxt < n_runs, run_starts[np.minimum(nxt, n_runs - 1)], n_rows)
+            yield lo, run_starts[runs], end.astype(run_starts.dtype)
 
     return node_id_to_range, pieces()
 
