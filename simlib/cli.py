@@ -34,7 +34,9 @@ def _node_ids(text: str):
 def cmd_build_network(args) -> None:
     from simlib.tasks import build_network
 
-    spec = {"seed": args.seed, "params": _params(args.param), "compression": args.compression}
+    spec = {"seed": args.seed, "params": _params(args.param)}
+    if args.compression is not None:
+        spec["compression"] = args.compression
     if args.model:
         spec["model"] = args.model
     if args.script:
@@ -121,7 +123,7 @@ def make_parser() -> argparse.ArgumentParser:
     src.add_argument("--script", help="Python file defining build_network(output_dir, seed, **params)")
     p.add_argument("--seed", type=int, required=True, help="seed of node placement and connection rules")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="model parameter (YAML value)")
-    p.add_argument("--compression", default="gzip", help="gzip (default), lzf or none")
+    p.add_argument("--compression", help="gzip (the models' default), lzf or none")
     p.add_argument("-o", "--output", required=True, help="output folder (replaced on success)")
     p.set_defaults(func=cmd_build_network)
 

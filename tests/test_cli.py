@@ -55,3 +55,39 @@ def test_bad_input_exits_nonzero_with_one_message(tmp_path, monkeypatch, capsys,
     err = capsys.readouterr().err
     assert err.startswith("simlib: error: ") and message in err
     assert not any(p.suffix in (".h5", ".csv") for p in tmp_path.rglob("*"))
+
+
+def test_network_script_with_negative_rule_fails_cleanly(tmp_path, capsys):
+    script = tmp_path / "bad_net.py"
+    script.write_text(
+        "from simlib.builder import NetworkBuilder\n"
+        "def build_network(output_dir, seed):\n"
+        "    net = NetworkBuilder('A')\n"
+        "    net.add_nodes(N=3)\n"
+        "    net.add_edges(connection_rule=lambda s, t: -1)\n"
+        "    net.build()\n"
+        "    net.save(output_dir=output_dir)\n")
+    out = tmp_path / "net"
+    assert main(["build-network", "--script", str(script), "--seed", "0", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "negative synapse count -1" in err and err.count("\n") == 1
+    assert not out.exists() and [p.name for p in tmp_path.iterdir()] == ["bad_net.py"]
+
+
+def test_spikes_csv_missing_column_fails_cleanly(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamps population\n1.0 LGN\n")
+    assert main(["spikes", "convert", str(bad), str(tmp_path / "out.h5")]) == 1
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "node_ids" in err
+    assert not (tmp_path / "out.h5").exists()
+
+
+def test_rebuild_keeps_old_network_when_new_build_fails(tmp_path, capsys):
+    out = tmp_path / "net"
+    assert main(["build-network", "--model", "l4_tutorial", "--seed", "1", "--param", "scale=0.1", "-o", str(out)]) == 0
+    before = (out / "V1_V1_edges.h5").read_bytes()
+    assert main(["build-network", "--model", "l4_tutorial", "--seed", "1", "--param", "scale=-1", "-o", str(out)]) == 1
+    assert "scale must be > 0" in capsys.readouterr().err
+    assert (out / "V1_V1_edges.h5").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["net"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from pathlib import Path
 from typing import Callable
 
@@ -30,4 +31,12 @@ def build_from_script(script, output_dir, seed: int, **params) -> list[str]:
     fn = getattr(module, "build_network", None)
     if not callable(fn):
         raise ConfigError(f"{script}: expected a function build_network(output_dir, seed, **params)")
+    accepted = inspect.signature(fn).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values())
+    if "compression" in params and "compression" not in accepted and not takes_any:
+        params.pop("compression")  # the script's own save() calls choose their compression
+    unknown = [k for k in params if k not in accepted and not takes_any]
+    if unknown:
+        raise ConfigError(f"{script}: build_network() takes no parameter(s) {unknown}; "
+                          f"it accepts {[k for k in accepted if k not in ('output_dir', 'seed')]}")
     return fn(str(output_dir), seed=seed, **params) or []

@@ -10,6 +10,7 @@ import numpy as np
 
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
+from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
 from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
@@ -51,53 +52,8 @@ class EdgePart:
                             for k, v in self.columns.items()))
 
 
-CHUNK_ROWS = 1 << 18  # rows merged and written at a time: bounds the writer's working memory
-INDEX_WINDOW = 1 << 19  # source-index runs produced per pass over the runs
-
-
-def _create(group, name, shape, dtype, compression):
-    dtype = h5py.string_dtype() if np.dtype(dtype).kind in "UO" else dtype
-    n = shape[0]
-    opts = h5_compression(compression, dtype if np.dtype(dtype).kind not in "O" else None, n)
-    if opts or n > CHUNK_ROWS:
-        chunk = (min(max(n, 1), 1 << 17),) + tuple(shape[1:])
-        opts["chunks"] = chunk if n else None
-        if n == 0:
-            opts.pop("chunks")
-    return group.create_dataset(name, shape=shape, dtype=dtype, **opts)
-
-
-class _Appender:
-    """Sequential writer of one dataset that only ever writes whole HDF5 chunks (plus the tail).
-
-    Writing chunk-aligned blocks means HDF5 never caches or re-reads partially written,
-    compressed chunks: less memory and no recompression.
-    """
-
-    def __init__(self, ds):
-        self.ds = ds
-        self.step = ds.chunks[0] if ds.chunks else max(1, CHUNK_ROWS)
-        self.pos = 0
-        self.pending: list[np.ndarray] = []
-        self.n_pending = 0
-
-    def append(self, values: np.ndarray) -> None:
-        self.pending.append(values)
-        self.n_pending += len(values)
-        if self.n_pending >= self.step:
-            data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
-            k = (self.n_pending // self.step) * self.step
-            self.ds[self.pos:self.pos + k] = data[:k]
-            self.pos += k
-            self.pending = [data[k:]]
-            self.n_pending -= k
-
-    def close(self) -> None:
-        if self.n_pending:
-            data = np.concatenate(self.pending) if len(self.pending) > 1 else self.pending[0]
-            self.ds[self.pos:self.pos + len(data)] = data
-            self.pos += len(data)
-        self.pending, self.n_pending = [], 0
+CHUNK_ROWS = 1 << 18  # rows merged at a time: bounds the writer's working memory
+INDEX_WINDOW = 1 << 19  # source-index runs produced at a time
 
 
 def _search(sorted_ids: np.ndarray, value: int) -> int:
@@ -151,18 +107,18 @@ def write_edges(path, name: str, source_population: str, target_population: str,
     group_parts = [[k for k, g in enumerate(part_gid) if g == gid] for gid in range(len(keys))]
     n_rows = sum(p.target_node_id.size for p in parts)
     group_sizes = [sum(p.target_node_id.size for p, g in zip(parts, part_gid) if g == gid) for gid in range(len(keys))]
-    with atomic_h5(path) as h5:
+    with atomic_h5(path) as h5, compression_pool() as pool:
         grp = h5.create_group("edges").create_group(name)
-        ds = _create(grp, "source_node_id", (n_rows,), np.uint64, compression)
+        ds = create_chunked(grp, "source_node_id", (n_rows,), np.uint64, compression)
         ds.attrs["node_population"] = source_population
-        ds_src = _Appender(ds)
-        ds = _create(grp, "target_node_id", (n_rows,), np.uint64, compression)
+        ds_src = ChunkWriter(ds, pool)
+        ds = create_chunked(grp, "target_node_id", (n_rows,), np.uint64, compression)
         ds.attrs["node_population"] = target_population
-        ds_trg = _Appender(ds)
-        ds_type = _Appender(_create(grp, "edge_type_id", (n_rows,), np.uint32, compression))
-        ds_gid = _Appender(_create(grp, "edge_group_id", (n_rows,), np.uint16, compression))
-        ds_gidx = _Appender(_create(grp, "edge_group_index", (n_rows,), np.uint32, compression))
-        ds_cols = [{col: _Appender(_create(grp, f"{gid}/{col}", (size,), np.dtype(dt), compression))
+        ds_trg = ChunkWriter(ds, pool)
+        ds_type = ChunkWriter(create_chunked(grp, "edge_type_id", (n_rows,), np.uint32, compression), pool)
+        ds_gid = ChunkWriter(create_chunked(grp, "edge_group_id", (n_rows,), np.uint16, compression), pool)
+        ds_gidx = ChunkWriter(create_chunked(grp, "edge_group_index", (n_rows,), np.uint32, compression), pool)
+        ds_cols = [{col: ChunkWriter(create_chunked(grp, f"{gid}/{col}", (size,), np.dtype(dt), compression), pool)
                     for col, dt in key} for gid, (key, size) in enumerate(zip(keys, group_sizes))]
         for gid in range(len(keys)):
             grp.require_group(str(gid))
@@ -234,24 +190,24 @@ def write_edges(path, name: str, source_population: str, target_population: str,
         t_n2r = np.zeros((counts.size, 2), dtype=np.uint64)
         t_n2r[present, 0] = np.arange(present.size)
         t_n2r[present, 1] = np.arange(1, present.size + 1)
-        _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e[:, 0], t_r2e[:, 1])], len(t_r2e), compression)
+        _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e[:, 0], t_r2e[:, 1])], len(t_r2e), compression, pool)
         del t_n2r, t_r2e, counts
         s_n2r, pieces = runs_to_index(run_starts[:n_runs], run_ids[:n_runs], n_rows, window=INDEX_WINDOW)
         del run_ids  # the run table needs only the starts from here on
-        _write_index(grp, "source_to_target", s_n2r, pieces, n_runs, compression)
+        _write_index(grp, "source_to_target", s_n2r, pieces, n_runs, compression, pool)
 
 
 def _max_id(parts: list[EdgePart], field_name: str) -> int:
     return max((int(getattr(p, field_name).max()) for p in parts if getattr(p, field_name).size), default=0)
 
 
-def _write_index(grp, name: str, n2r: np.ndarray, pieces, n_runs: int, compression) -> None:
+def _write_index(grp, name: str, n2r: np.ndarray, pieces, n_runs: int, compression, pool) -> None:
     sub = grp.create_group(f"indices/{name}")
     sub.create_dataset("node_id_to_range", data=n2r, **h5_compression(compression, n2r.dtype, n2r.size))
     # the SONATA spec (and libsonata) names it node_id_to_ranges, BMTK node_id_to_range:
     # a hard link serves both readers without storing the table twice
     sub["node_id_to_ranges"] = sub["node_id_to_range"]
-    table = _Appender(_create(sub, "range_to_edge_id", (n_runs, 2), np.uint64, compression))
+    table = ChunkWriter(create_chunked(sub, "range_to_edge_id", (n_runs, 2), np.uint64, compression), pool)
     for _, begin, end in pieces:  # pieces come in row order
         for a in range(0, begin.size, CHUNK_ROWS):
             table.append(np.column_stack([begin[a:a + CHUNK_ROWS], end[a:a + CHUNK_ROWS]]).astype(np.uint64))

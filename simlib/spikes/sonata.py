@@ -15,6 +15,8 @@ from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_popul
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 
 _UNIT_TO_MS = {"ms": 1.0, "s": 1000.0}
+SORTING_ENUM_VALUES = {"none": 0, "by_id": 1, "by_time": 2}
+SORTING_ENUM = h5py.enum_dtype(SORTING_ENUM_VALUES, basetype=np.uint8)
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]
 
@@ -102,7 +104,9 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
 def _write_population(root: h5py.Group, population: str, node_ids: np.ndarray, timestamps: np.ndarray,
                       order: str, units: str, compression) -> None:
     group = root.create_group(population)
-    group.attrs["sorting"] = order
+    # The SONATA spec (and libsonata) wants an HDF5 enum; bmtk writes a string and reads an enum
+    # as an unknown order, which only costs it a re-sort. The enum serves both readers.
+    group.attrs.create("sorting", SORTING_ENUM_VALUES[order], dtype=SORTING_ENUM)
     index = sort_index(node_ids, timestamps, order)
     if index is not None:
         node_ids, timestamps = node_ids[index], timestamps[index]

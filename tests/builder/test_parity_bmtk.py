@@ -165,3 +165,17 @@ def test_libsonata_opens_single_group_populations(tmp_path):
     for src in (0, 99):
         sel = edges.efferent_edges([src])
         assert sorted(edges.target_nodes(sel).tolist()) == sorted(df.target_node_id[df.source_node_id == src])
+
+
+def test_libsonata_reads_simlib_spikes(tmp_path):
+    libsonata = pytest.importorskip("libsonata", reason="libsonata not installed")
+    from simlib.spikes import PoissonSpikeGenerator
+
+    psg = PoissonSpikeGenerator(population="LGN", seed=3)
+    psg.add(node_ids=range(20), firing_rate=15.0, times=(0.0, 1.0))
+    psg.to_sonata(tmp_path / "s.h5", compression="none", sort_order="by_time")
+    pop = libsonata.SpikeReader(str(tmp_path / "s.h5"))["LGN"]
+    got = sorted((int(n), round(float(t), 9)) for n, t in pop.get())
+    want = sorted((int(n), round(float(t), 9)) for t, n in zip(psg.to_dataframe()["timestamps"],
+                                                                psg.to_dataframe()["node_ids"]))
+    assert got == want and len(got) > 100

@@ -94,3 +94,11 @@ def test_tutorial_style_script_ports_by_import(tmp_path, repo):
     bad.write_text("x = 1\n")
     with pytest.raises(ConfigError, match="expected a function build_network"):
         build_from_script(bad, tmp_path, seed=1)
+
+
+def test_script_parameters_checked(tmp_path):
+    script = tmp_path / "net.py"
+    script.write_text("def build_network(output_dir, seed, scale=1.0):\n    return []\n")
+    assert build_from_script(script, tmp_path, seed=1, scale=2.0, compression="gzip") == []
+    with pytest.raises(ConfigError, match=r"takes no parameter\(s\) \['size'\]; it accepts \['scale'\]"):
+        build_from_script(script, tmp_path, seed=1, size=3)

@@ -28,7 +28,8 @@ def test_layout_matches_bmtk(tmp_path, bmtk_table):
         assert h5.attrs["version"].dtype == np.uint32
         for pop in ("V1", "V2"):
             group = h5[f"spikes/{pop}"]
-            assert group.attrs["sorting"] == "none"
+            assert group.attrs["sorting"] == 0  # SONATA enum {none: 0, by_id: 1, by_time: 2}
+            assert h5py.check_enum_dtype(group.attrs.get_id("sorting").dtype) == {"none": 0, "by_id": 1, "by_time": 2}
             assert group["node_ids"].dtype == np.int64
             assert group["timestamps"].dtype == np.float64
             assert group["timestamps"].attrs["units"] == "ms"
@@ -51,7 +52,7 @@ def test_sort_orders_honoured(tmp_path, bmtk_table, order, attr):
     write_sonata(path, bmtk_table, sort_order=order)
     with h5py.File(path, "r") as h5:
         group = h5["spikes/V1"]
-        assert group.attrs["sorting"] == attr
+        assert group.attrs["sorting"] == {"none": 0, "by_id": 1, "by_time": 2}[attr]
         ids, times = group["node_ids"][()], group["timestamps"][()]
     if attr == "by_time":
         assert np.all(np.diff(times) >= 0)
