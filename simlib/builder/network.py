@@ -41,7 +41,7 @@ class NetworkBuilder:
         self._next_node_type_id = 100
         self._next_edge_type_id = 100
         self._next_node_id = 0
-        self._used_node_ids: set[int] = set()
+        self._explicit_node_ids: set[int] = set()  # ids given by add_nodes(node_id=[...])
         self._version = 0
         self._table: NodeTable | None = None
         self._node_objects: list[Node] | None = None
@@ -77,18 +77,22 @@ class NetworkBuilder:
             self._next_node_type_id += 1
         if "node_id" in per_node:
             node_ids = per_node.pop("node_id").astype(np.int64)
-            clash = set(node_ids.tolist()) & self._used_node_ids
-            if clash or len(set(node_ids.tolist())) != N or (node_ids < 0).any():
+            existing = np.concatenate([ns.node_ids for ns in self._node_sets]) if self._node_sets else node_ids[:0]
+            clash = np.intersect1d(node_ids, existing)
+            if clash.size or np.unique(node_ids).size != N or (node_ids < 0).any():
                 raise BuildError(f"add_nodes: node_id values must be unique, >= 0 and unused; clashing: "
-                                 f"{sorted(clash)[:5]}")
-        else:
+                                 f"{clash[:5].tolist()}")
+            self._explicit_node_ids.update(node_ids.tolist())
+        elif not self._explicit_node_ids or self._next_node_id > max(self._explicit_node_ids):
+            node_ids = np.arange(self._next_node_id, self._next_node_id + N, dtype=np.int64)
+            self._next_node_id += N
+        else:  # skip ids reserved by earlier explicit node_id lists
             node_ids = np.empty(N, dtype=np.int64)
             for i in range(N):
-                while self._next_node_id in self._used_node_ids:
+                while self._next_node_id in self._explicit_node_ids:
                     self._next_node_id += 1
                 node_ids[i] = self._next_node_id
                 self._next_node_id += 1
-        self._used_node_ids.update(node_ids.tolist())
         self._node_sets.append(NodeSet(N, node_type_id, node_ids, per_node, shared))
         self._version += 1
         self._table = None

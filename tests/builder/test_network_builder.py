@@ -204,3 +204,17 @@ def test_distance_rule_probability_and_determinism():
     assert np.array_equal(again.source_node_id, cm.source_node_id) and np.array_equal(again.nsyns, cm.nsyns)
     other = build(2)
     assert not np.array_equal(other.source_node_id[:100], cm.source_node_id[:100])
+
+
+def test_explicit_node_ids_are_reserved_and_edges_stay_sorted(tmp_path):
+    net = NetworkBuilder("a")
+    net.add_nodes(N=2, node_id=[5, 1], ei="e")
+    net.add_nodes(N=4, ei="i")  # auto ids skip the reserved 1 and 5
+    assert net.node_table().node_id.tolist() == [5, 1, 0, 2, 3, 4]
+    with pytest.raises(BuildError, match="clashing"):
+        net.add_nodes(N=1, node_id=[3])
+    net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=1)
+    net.build()
+    net.save(output_dir=tmp_path)
+    edges = read_edges(tmp_path / "a_a_edges.h5")
+    assert edges.target_node_id.tolist() == [1] * 4 + [5] * 4
