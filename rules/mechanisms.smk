@@ -1,0 +1,17 @@
+# NEURON mechanisms: compiled once with nrnivmodl, reused by every simulation.
+import platform
+
+ARCH = platform.machine()
+
+
+rule compile_mechanisms:
+    output:
+        lib=f"results/mechanisms/{ARCH}/libnrnmech.so",
+    params:
+        mod_dir=lambda wc: config["mechanisms"].get("mod_dir"),
+    log:
+        "logs/compile_mechanisms.log",
+    conda:
+        "../envs/neuron.yaml"
+    script:
+        "../scripts/compile_mechanisms.py"

@@ -1,0 +1,239 @@
+"""Biophysical cells on NEURON: SWC morphology + Allen `*_fit.json` parameters (perisomatic / all-active)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simlib.errors import ConfigError, FormatError
+
+# SWC section names (as NEURON's Import3d creates them) and the Allen "section" keys that address them
+SECTION_KEYS = {"soma": "somatic", "dend": "basal", "apic": "apical", "axon": "axonal"}
+FIT_KEYS = ("passive", "conditions", "genome")
+
+
+class Cell:
+    """One cell's sections: lists ``soma``, ``dend``, ``apic``, ``axon`` and ``all`` (in creation order).
+
+    ``all`` order defines SONATA section ids (``afferent_section_id`` indexes it).
+    """
+
+    def __init__(self, gid: int = 0):
+        self.gid = gid
+        self.soma: list = []
+        self.dend: list = []
+        self.apic: list = []
+        self.axon: list = []
+        self.all: list = []
+        self.celsius: float | None = None
+        self.v_init: float | None = None
+
+    def __repr__(self) -> str:
+        return f"Cell[{self.gid}]"
+
+    def sections(self, key: str) -> list:
+        """Sections addressed by an Allen section key: soma/axon/dend/apic, somatic/axonal/basal/apical, all."""
+        if key == "all":
+            return list(self.all)
+        name = {v: k for k, v in SECTION_KEYS.items()}.get(key, key)
+        if name not in SECTION_KEYS:
+            raise KeyError(key)
+        return list(getattr(self, name))
+
+
+@dataclass
+class MorphologyCache:
+    """Parses each SWC file once (NEURON Import3d) and instantiates copies from the parsed form."""
+
+    _parsed: dict = field(default_factory=dict)
+
+    def instantiate(self, swc_path, gid: int = 0) -> Cell:
+        from neuron import h
+
+        path = str(Path(swc_path).resolve())
+        if path not in self._parsed:
+            if not Path(path).exists():
+                raise FormatError(f"{swc_path}: morphology file not found")
+            h.load_file("stdlib.hoc")
+            h.load_file("import3d.hoc")
+            reader = h.Import3d_SWC_read()
+            reader.quiet = 1
+            reader.input(path)
+            self._parsed[path] = h.Import3d_GUI(reader, False)
+        cell = Cell(gid)
+        self._parsed[path].instantiate(cell)
+        for name in SECTION_KEYS:
+            if not hasattr(cell, name) or getattr(cell, name) is None:
+                setattr(cell, name, [])
+            else:
+                setattr(cell, name, list(getattr(cell, name)))
+        cell.all = [sec for name in ("soma", "dend", "apic", "axon") for sec in getattr(cell, name)]
+        if not cell.soma:
+            raise FormatError(f"{swc_path}: no soma (sample type 1); a cell needs one")
+        return cell
+
+
+def replace_axon(cell: Cell, keep_diameters: bool = False, attach_x: float = 0.5, length_um: float = 30.0) -> None:
+    """Replace the reconstructed axon by a 2 x 30 µm stub, as the Allen fits were optimised with.
+
+    Perisomatic models use diameter 1 µm attached at soma(0.5); all-active models keep the
+    diameters of the first reconstructed axon sections and attach at soma(1.0).
+    """
+    from neuron import h
+
+    diams = [sec.diam for sec in cell.axon[:2]] if keep_diameters else []
+    for sec in cell.axon:
+        h.delete_section(sec=sec)
+    stub = [h.Section(name=f"{cell}.axon[{i}]") for i in range(2)]
+    for i, sec in enumerate(stub):
+        sec.L = length_um
+        sec.diam = diams[i] if i < len(diams) else (diams[-1] if diams else 1.0)
+    stub[0].connect(cell.soma[0](attach_x), 0)
+    stub[1].connect(stub[0](1), 0)
+    cell.axon = stub
+    cell.all = cell.soma + cell.dend + cell.apic + cell.axon
+    h.define_shape()
+
+
+def set_nseg(cell: Cell, dL_um: float) -> None:
+    """BMTK's segmentation rule: nseg = 1 + 2 * int(L / (2 dL)) (odd, so a node sits at 0.5)."""
+    if not dL_um > 0:
+        raise ConfigError(f"run.dL: expected a length > 0 µm, got {dL_um!r}")
+    for sec in cell.all:
+        sec.nseg = 1 + 2 * int(sec.L / (2.0 * dL_um))
+
+
+def load_fit(path) -> dict:
+    """Read and check an Allen ``*_fit.json`` (keys passive, conditions, genome)."""
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(f"{path}: model parameter file not found")
+    try:
+        fit = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{path}: not valid JSON ({exc})") from None
+    missing = [k for k in FIT_KEYS if k not in fit]
+    if missing:
+        raise FormatError(f"{path}: key(s) {missing} missing; an Allen fit file has {', '.join(FIT_KEYS)}")
+    for i, entry in enumerate(fit["genome"]):
+        for key in ("section", "name", "value"):
+            if key not in entry:
+                raise FormatError(f"{path}: genome[{i}].{key} missing; expected section, name, value, mechanism")
+    return fit
+
+
+def _insert(sec, mechanism: str, source: str, index: int) -> None:
+    try:
+        sec.insert(mechanism)
+    except ValueError:
+        raise ConfigError(f"{source}: genome[{index}].mechanism '{mechanism}' is not a compiled NEURON "
+                          f"mechanism; compile the mod files that define it (components.mechanisms_dir)") from None
+
+
+def _setattr(sec, name: str, value: float, source: str, index: int) -> None:
+    try:
+        setattr(sec, name, float(value))
+    except (AttributeError, NameError, LookupError, TypeError, ValueError):
+        raise ConfigError(f"{source}: genome[{index}].name '{name}' is not a parameter of the inserted "
+                          f"mechanisms of section {sec.name()}") from None
+
+
+def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
+    """Set the parameters of an Allen perisomatic fit: Ra, cm per section type, pas, genome, ena/ek."""
+    passive = fit["passive"][0]
+    cm = {entry["section"]: float(entry["cm"]) for entry in passive.get("cm", [])}
+    for sec in cell.all:
+        kind = _kind(sec)
+        sec.Ra = float(passive["ra"])
+        sec.cm = cm.get(kind, sec.cm)
+        sec.insert("pas")
+        for seg in sec:
+            seg.pas.e = float(passive["e_pas"])
+    for i, entry in enumerate(fit["genome"]):
+        targets = [sec for sec in cell.all if _kind(sec) == entry["section"]]
+        for sec in targets:
+            if entry.get("mechanism"):
+                _insert(sec, entry["mechanism"], source, i)
+            _setattr(sec, entry["name"], entry["value"], source, i)
+    conditions = fit["conditions"][0]
+    for entry in conditions.get("erev", []):
+        for sec in cell.all:
+            if _kind(sec) == entry["section"]:
+                _set_reversals(sec, entry)
+    cell.celsius = conditions.get("celsius")
+    cell.v_init = conditions.get("v_init")
+
+
+def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
+    """Set the parameters of an Allen all-active fit (section lists, 'glob' entries skipped)."""
+    from neuron import h
+
+    passive = fit["passive"][0]
+    for sec in cell.all:
+        sec.Ra = float(passive["ra"])
+    for i, entry in enumerate(fit["genome"]):
+        if entry["section"] == "glob":
+            continue  # global parameters (e.g. celsius) come from the run conditions
+        try:
+            targets = cell.sections(entry["section"])
+        except KeyError:
+            continue  # a section type this morphology lacks
+        for sec in targets:
+            if entry.get("mechanism"):
+                _insert(sec, entry["mechanism"], source, i)
+            _setattr(sec, entry["name"], entry["value"], source, i)
+    conditions = fit["conditions"][0]
+    for entry in conditions.get("erev", []):
+        try:
+            targets = cell.sections(entry["section"])
+        except KeyError:
+            continue
+        for sec in targets:
+            if "ek" in entry and h.ismembrane("k_ion", sec=sec):
+                sec.ek = float(entry["ek"])
+            if "ena" in entry and h.ismembrane("na_ion", sec=sec):
+                sec.ena = float(entry["ena"])
+    cell.celsius = conditions.get("celsius")
+    cell.v_init = conditions.get("v_init")
+
+
+def _kind(sec) -> str:
+    """'soma', 'dend', 'apic' or 'axon' from a section name like '<cell>.dend[3]'."""
+    return sec.name().rsplit(".", 1)[-1][:4]
+
+
+def _set_reversals(sec, entry: dict[str, Any]) -> None:
+    from neuron import h
+
+    if "ena" in entry and h.ismembrane("na_ion", sec=sec):
+        sec.ena = float(entry["ena"])
+    if "ek" in entry and h.ismembrane("k_ion", sec=sec):
+        sec.ek = float(entry["ek"])
+
+
+PROCESSORS = {"aibs_perisomatic": (False, 0.5, apply_perisomatic),
+              "aibs_allactive": (True, 1.0, apply_allactive)}
+
+
+def build_cell(swc_path, fit_path, model_processing: str = "aibs_perisomatic", dL_um: float = 20.0,
+               gid: int = 0, cache: MorphologyCache | None = None) -> Cell:
+    """Instantiate one biophysical cell: morphology, axon stub, segmentation, parameters.
+
+    Raises
+    ------
+    FormatError
+        Missing or malformed morphology / fit files.
+    ConfigError
+        Unknown `model_processing`, or a genome entry naming a mechanism that is not compiled.
+    """
+    if model_processing not in PROCESSORS:
+        raise ConfigError(f"model_processing '{model_processing}' unknown; accepted: {', '.join(PROCESSORS)}")
+    keep_diam, attach_x, apply = PROCESSORS[model_processing]
+    fit = load_fit(fit_path)
+    cell = (cache or MorphologyCache()).instantiate(swc_path, gid)
+    replace_axon(cell, keep_diameters=keep_diam, attach_x=attach_x)
+    set_nseg(cell, dL_um)
+    apply(cell, fit, str(fit_path))
+    return cell

@@ -1,0 +1,83 @@
+"""The offline components folder: synthetic morphologies, our fit files and synaptic models.
+
+Laid out as BMTK's components (``morphologies/``, ``biophysical_neuron_models/``,
+``synaptic_models/``) so simulation configs written for BMTK find the files by name: each entry
+of `cell_map` writes a synthetic cell under the file names a network's node types use.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from simlib.errors import ConfigError
+from simlib.fileio import atomic_path
+
+FITS_DIR = Path(__file__).parent / "fits"
+
+# model name -> (morphology generator name, our fit file): regular-spiking pyramidal, fast-spiking basket
+CELL_MODELS = {
+    "pyramidal": ("pyramidal_cell", "rs_pyramidal_fit.json"),
+    "basket": ("basket_cell", "fs_basket_fit.json"),
+}
+
+# Exp2Syn kinetics per tutorial edge type (ms, mV). AMPA-like rise/decay for excitation (faster onto
+# fast-spiking interneurons), GABA_A-like for inhibition (Geiger et al. 1997; Xiang et al. 1998;
+# Bartos et al. 2002 give rise 0.1-1 ms, decay 0.5-3 ms (AMPA) and 2-15 ms (GABA_A)).
+SYNAPTIC_MODELS = {
+    "ExcToExc.json": {"level_of_detail": "exp2syn", "tau1": 1.0, "tau2": 3.0, "erev": 0.0},
+    "ExcToInh.json": {"level_of_detail": "exp2syn", "tau1": 0.1, "tau2": 0.5, "erev": 0.0},
+    "InhToExc.json": {"level_of_detail": "exp2syn", "tau1": 2.7, "tau2": 15.0, "erev": -70.0},
+    "InhToInh.json": {"level_of_detail": "exp2syn", "tau1": 0.2, "tau2": 8.0, "erev": -70.0},
+    "LGN_ExcToExc.json": {"level_of_detail": "exp2syn", "tau1": 1.0, "tau2": 3.0, "erev": 0.0},
+    "LGN_ExcToInh.json": {"level_of_detail": "exp2syn", "tau1": 0.1, "tau2": 0.5, "erev": 0.0},
+}
+
+
+def _write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
+    """Write the components folder; returns its ``components.json`` manifest.
+
+    Parameters
+    ----------
+    output_dir : the components folder.
+    seed : base seed of the synthetic morphologies (entry i uses ``seed + i``).
+    cell_map : entries ``{model: pyramidal|basket, morphology: <file name>, dynamics_params: <file name>}``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown model name or an entry missing a key.
+    """
+    from simlib.morphology import synthetic, write_swc
+
+    out = Path(output_dir)
+    written = {"morphologies": [], "biophysical_neuron_models": [], "synaptic_models": []}
+    for i, entry in enumerate(cell_map):
+        missing = [k for k in ("model", "morphology", "dynamics_params") if k not in entry]
+        if missing:
+            raise ConfigError(f"components.cells[{i}]: key(s) {missing} missing")
+        if entry["model"] not in CELL_MODELS:
+            raise ConfigError(f"components.cells[{i}].model: '{entry['model']}' unknown; accepted: "
+                              f"{', '.join(CELL_MODELS)}")
+        generator, fit_name = CELL_MODELS[entry["model"]]
+        morphology = getattr(synthetic, generator)(seed + i)
+        name = entry["morphology"] if entry["morphology"].endswith(".swc") else entry["morphology"] + ".swc"
+        write_swc(out / "morphologies" / name, morphology)
+        written["morphologies"].append(name)
+        fit_path = out / "biophysical_neuron_models" / entry["dynamics_params"]
+        fit_path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(fit_path) as tmp:
+            shutil.copyfile(FITS_DIR / fit_name, tmp)
+        written["biophysical_neuron_models"].append(entry["dynamics_params"])
+    for name, params in SYNAPTIC_MODELS.items():
+        _write_text(out / "synaptic_models" / name, json.dumps(params, indent=2) + "\n")
+        written["synaptic_models"].append(name)
+    manifest = out / "components.json"
+    _write_text(manifest, json.dumps({"seed": seed, "cells": cell_map, "files": written}, indent=2) + "\n")
+    return manifest
