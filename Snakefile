@@ -9,6 +9,8 @@ if not config:
 
 
 include: "rules/common.smk"
+include: "rules/mechanisms.smk"
+include: "rules/components.smk"
 include: "rules/network.smk"
 include: "rules/inputs.smk"
 include: "rules/analysis.smk"

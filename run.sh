@@ -8,8 +8,21 @@ cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 VENV=.venv
 
+need_compilers() {
+    # nrnivmodl (NEURON's mechanism compiler) needs a C/C++ compiler and make
+    if ! command -v gcc >/dev/null || ! command -v g++ >/dev/null || ! command -v make >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            apt-get update -qq && apt-get install -y -qq gcc g++ make >/dev/null
+        else
+            echo "run.sh: gcc, g++ and make are needed to compile NEURON mechanisms; install them and retry" >&2
+            exit 1
+        fi
+    fi
+}
+
 setup() {
     local extras=$1
+    need_compilers
     if [ ! -x "$VENV/bin/python" ]; then
         if ! "$PY" -m venv "$VENV" 2>/dev/null; then
             # Debian ships venv/ensurepip separately

@@ -1,4 +1,5 @@
 # Config validation and helpers shared by every stage.
+import platform
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -15,6 +16,9 @@ except ConfigError as exc:
 validate(config, "../config/schema.yaml")  # fills the schema defaults
 
 
+ARCH = platform.machine()
+
+
 def network_spec(net):
     spec = dict(config["networks"][net])
     spec.setdefault("seed", config["seed"])
@@ -29,6 +33,8 @@ def circuit_config(net):
 
 def all_targets():
     targets = [circuit_config(net) for net in config["networks"]]
+    targets.append(f"results/mechanisms/{ARCH}/libnrnmech.so")
+    targets += [f"results/components/{name}/components.json" for name in config.get("components", {})]
     for name in config.get("spikes", {}):
         targets += [f"results/inputs/{name}.h5", f"results/inputs/{name}.csv"]
     for name in config.get("figures", {}).get("rasters", {}):

@@ -1,9 +1,4 @@
 # NEURON mechanisms: compiled once with nrnivmodl, reused by every simulation.
-import platform
-
-ARCH = platform.machine()
-
-
 rule compile_mechanisms:
     output:
         lib=f"results/mechanisms/{ARCH}/libnrnmech.so",

@@ -1,10 +1,13 @@
 """Shared fixtures: small networks built in temporary folders."""
 
+import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from simlib.mechanisms import compile_mechanisms
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,3 +39,38 @@ def small_network():
     net.add_edges(source={"ei": "e"}, target={"ei": "e"},
                   connection_rule=lambda s, t: 0 if s.node_id == t.node_id else 1, dynamics_params="e2e.json")
     return net
+
+
+# --- compiled mechanism libraries: built at most once per session, loaded only in subprocesses
+# (NEURON refuses a second library defining the same mechanism names in one process)
+
+@pytest.fixture(scope="session")
+def bmtk_components() -> Path:
+    """bmtk's bundled BioNet tutorial components (Allen morphologies, fits, mod files), or skip."""
+    return bmtk_modfiles().parent.parent
+
+
+def bmtk_modfiles() -> Path:
+    """BMTK's bundled BioNet mod files (the parity oracle), or skip when bmtk is not installed."""
+    spec = importlib.util.find_spec("bmtk")
+    if spec is None or spec.origin is None:
+        pytest.skip("bmtk is not installed; it is the oracle of the parity tests (pip install simlib[test])")
+    return Path(spec.origin).parent / "utils" / "scripts" / "bionet" / "mechanisms" / "modfiles"
+
+
+@pytest.fixture(scope="session")
+def nrnmech(tmp_path_factory) -> Path:
+    """simlib's mechanisms built by plain nrnivmodl: path of libnrnmech.so."""
+    return compile_mechanisms(output_dir=tmp_path_factory.mktemp("nrnmech") / "simlib")
+
+
+@pytest.fixture(scope="session")
+def corenrnmech(tmp_path_factory) -> Path:
+    """simlib's mechanisms built by nrnivmodl -coreneuron: path of libnrnmech.so."""
+    return compile_mechanisms(output_dir=tmp_path_factory.mktemp("corenrnmech") / "simlib", coreneuron=True)
+
+
+@pytest.fixture(scope="session")
+def bmtk_nrnmech(tmp_path_factory) -> Path:
+    """BMTK's mod files built by plain nrnivmodl: path of libnrnmech.so."""
+    return compile_mechanisms(bmtk_modfiles(), output_dir=tmp_path_factory.mktemp("nrnmech") / "bmtk")

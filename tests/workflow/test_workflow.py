@@ -50,6 +50,15 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert set(h5.node_ids("LGN")) <= set(range(10)) and len(h5.node_ids("LGN")) >= 8
     times = h5.to_dataframe()["timestamps"]
     assert times.min() >= 0 and times.max() <= 500.0
+    import platform
+
+    assert (wf / f"results/mechanisms/{platform.machine()}/libnrnmech.so").stat().st_size > 0
+    comp = wf / "results/components/offline"
+    for name in ("Scnn1a_473845048_m.swc", "Pvalb_470522102_m.swc"):
+        assert (comp / "morphologies" / name).stat().st_size > 0
+    for name in ("472363762_fit.json", "472912177_fit.json"):
+        assert "genome" in (comp / "biophysical_neuron_models" / name).read_text()
+    assert (comp / "synaptic_models" / "InhToExc.json").exists()
     png = wf / "results/figures/rasters/lgn_poisson.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
