@@ -105,10 +105,19 @@ def test_failing_rule_leaves_no_outputs(repo, tmp_path):
     assert (wf / "results/networks/l4/circuit_config.json").exists()  # earlier outputs untouched
 
 
-def test_user_network_script(repo, tmp_path):
+def test_user_network_script_and_other_mod_files(repo, tmp_path, bmtk_components):
+    """A BMTK-style network script, and another mod set (bmtk's) compiled instead of ours."""
+    import platform
+
+    from simlib.mechanisms import mechanism_names
+
     wf = workflow_copy(repo, tmp_path)
     cfg = yaml.safe_load((wf / "config/tiny.yaml").read_text())
     cfg["networks"]["l4"] = {"script": "examples/l4_network_script.py", "seed": 3, "params": {"scale": 0.2}}
+    cfg["mechanisms"] = {"mod_dir": str(bmtk_components / "mechanisms" / "modfiles")}
     (wf / "config/script.yaml").write_text(yaml.safe_dump(cfg))
     run(wf, "--configfile", "config/script.yaml")
     assert len(read_nodes(wf / "results/networks/l4/V1_nodes.h5")) == 60
+    lib = wf / f"results/mechanisms/{platform.machine()}/libnrnmech.so"
+    names = mechanism_names(lib)
+    assert "VecStim" in names and "SpikeSource" not in names  # bmtk's set was compiled, not ours
