@@ -151,50 +151,37 @@ def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
         sec.insert("pas")
         for seg in sec:
             seg.pas.e = float(passive["e_pas"])
-    for i, entry in enumerate(fit["genome"]):
-        targets = [sec for sec in cell.all if _kind(sec) == entry["section"]]
-        for sec in targets:
-            if entry.get("mechanism"):
-                _insert(sec, entry["mechanism"], source, i)
-            _setattr(sec, entry["name"], entry["value"], source, i)
-    conditions = fit["conditions"][0]
-    for entry in conditions.get("erev", []):
-        for sec in cell.all:
-            if _kind(sec) == entry["section"]:
-                _set_reversals(sec, entry)
-    cell.celsius = conditions.get("celsius")
-    cell.v_init = conditions.get("v_init")
+    _apply_genome_and_conditions(cell, fit, source, lambda key: [sec for sec in cell.all if _kind(sec) == key])
 
 
 def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
     """Set the parameters of an Allen all-active fit (section lists, 'glob' entries skipped)."""
-    from neuron import h
-
     passive = fit["passive"][0]
     for sec in cell.all:
         sec.Ra = float(passive["ra"])
-    for i, entry in enumerate(fit["genome"]):
-        if entry["section"] == "glob":
-            continue  # global parameters (e.g. celsius) come from the run conditions
+
+    def sections(key: str) -> list:
+        if key == "glob":
+            return []  # global parameters (e.g. celsius) come from the run conditions
         try:
-            targets = cell.sections(entry["section"])
+            return cell.sections(key)
         except KeyError:
-            continue  # a section type this morphology lacks
-        for sec in targets:
+            return []  # a section type this morphology lacks
+
+    _apply_genome_and_conditions(cell, fit, source, sections)
+
+
+def _apply_genome_and_conditions(cell: Cell, fit: dict, source: str, sections) -> None:
+    """Insert and set every genome entry on ``sections(entry['section'])``; reversal potentials; conditions."""
+    for i, entry in enumerate(fit["genome"]):
+        for sec in sections(entry["section"]):
             if entry.get("mechanism"):
                 _insert(sec, entry["mechanism"], source, i)
             _setattr(sec, entry["name"], entry["value"], source, i)
     conditions = fit["conditions"][0]
     for entry in conditions.get("erev", []):
-        try:
-            targets = cell.sections(entry["section"])
-        except KeyError:
-            continue
-        for sec in targets:
-            if "ek" in entry and h.ismembrane("k_ion", sec=sec):
-                sec.ek = float(entry["ek"])
-            if "ena" in entry and h.ismembrane("na_ion", sec=sec):
-                sec.ena = float(entry["ena"])
+        for sec in sections(entry["section"]):
+            _set_reversals(sec, entry)
     cell.celsius = conditions.get("celsius")
     cell.v_init = conditions.get("v_init")
 
