@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from simlib.errors import ConfigError, FormatError
 
 # SWC section names (as NEURON's Import3d creates them) and the Allen "section" keys that address them
@@ -27,6 +29,7 @@ class Cell:
         self.apic: list = []
         self.axon: list = []
         self.all: list = []
+        self.axon_diams: list[float] = []
         self.celsius: float | None = None
         self.v_init: float | None = None
 
@@ -44,46 +47,105 @@ class Cell:
 
 
 @dataclass
+class _Morphology:
+    """A parsed morphology: what is needed to create its sections again without Import3d."""
+
+    kinds: list[str]            # 'soma' / 'dend' / 'apic' / 'axon' of each section, in `Cell.all` order
+    parent: list[int]           # index of the parent section, -1 for the root
+    parent_x: list[float]       # where on the parent it attaches
+    child_x: list[float]        # which end of the child attaches (section orientation)
+    points: list                # (n, 4) arrays of x, y, z, diam per section
+    axon_diams: list[float]     # diameters of the first two axon sections (nseg = 1), for all-active stubs
+
+
+@dataclass
 class MorphologyCache:
-    """Parses each SWC file once (NEURON Import3d) and instantiates copies from the parsed form."""
+    """Parses each SWC file once (NEURON's Import3d) and creates copies directly from the parsed form.
+
+    Import3d's ``instantiate`` runs interpreted hoc code (about 90 ms per Allen cell); copies made
+    from the recorded sections, 3-d points and connections take a few ms and are identical.
+    """
 
     _parsed: dict = field(default_factory=dict)
 
-    def instantiate(self, swc_path, gid: int = 0) -> Cell:
-        from neuron import h
-
+    def parse(self, swc_path) -> _Morphology:
         path = str(Path(swc_path).resolve())
         if path not in self._parsed:
-            if not Path(path).exists():
-                raise FormatError(f"{swc_path}: morphology file not found")
-            h.load_file("stdlib.hoc")
-            h.load_file("import3d.hoc")
-            reader = h.Import3d_SWC_read()
-            reader.quiet = 1
-            reader.input(path)
-            self._parsed[path] = h.Import3d_GUI(reader, False)
+            self._parsed[path] = _import3d(swc_path, path)
+        return self._parsed[path]
+
+    def instantiate(self, swc_path, gid: int = 0, with_axon: bool = True) -> Cell:
+        """A new cell with the sections of ``swc_path``; ``with_axon=False`` leaves the axon out."""
+        from neuron import h
+
+        morph = self.parse(swc_path)
         cell = Cell(gid)
-        self._parsed[path].instantiate(cell)
-        for name in SECTION_KEYS:
-            if not hasattr(cell, name) or getattr(cell, name) is None:
-                setattr(cell, name, [])
-            else:
-                setattr(cell, name, list(getattr(cell, name)))
+        counts = dict.fromkeys(SECTION_KEYS, 0)
+        created = []
+        for kind, pts in zip(morph.kinds, morph.points):
+            if kind == "axon" and not with_axon:
+                created.append(None)
+                continue
+            sec = h.Section(name=f"{cell}.{kind}[{counts[kind]}]")
+            counts[kind] += 1
+            if len(pts):
+                h.pt3dadd(h.Vector(pts[:, 0]), h.Vector(pts[:, 1]), h.Vector(pts[:, 2]), h.Vector(pts[:, 3]), sec=sec)
+            getattr(cell, kind).append(sec)
+            created.append(sec)
+        for sec, parent, px, cx in zip(created, morph.parent, morph.parent_x, morph.child_x):
+            if sec is not None and parent >= 0 and created[parent] is not None:
+                sec.connect(created[parent](px), cx)
         cell.all = [sec for name in ("soma", "dend", "apic", "axon") for sec in getattr(cell, name)]
-        if not cell.soma:
-            raise FormatError(f"{swc_path}: no soma (sample type 1); a cell needs one")
+        cell.axon_diams = list(morph.axon_diams)
         return cell
 
 
-def replace_axon(cell: Cell, keep_diameters: bool = False, attach_x: float = 0.5, length_um: float = 30.0) -> None:
+def _import3d(swc_path, path: str) -> _Morphology:
+    """Instantiate ``path`` once with Import3d and record its sections."""
+    from neuron import h
+
+    if not Path(path).exists():
+        raise FormatError(f"{swc_path}: morphology file not found")
+    h.load_file("stdlib.hoc")
+    h.load_file("import3d.hoc")
+    reader = h.Import3d_SWC_read()
+    reader.quiet = 1
+    reader.input(path)
+    cell = Cell(-1)
+    h.Import3d_GUI(reader, False).instantiate(cell)
+    secs = [sec for name in ("soma", "dend", "apic", "axon") for sec in (getattr(cell, name, None) or [])]
+    if not getattr(cell, "soma", None):
+        raise FormatError(f"{swc_path}: no soma (sample type 1); a cell needs one")
+    index = {sec: i for i, sec in enumerate(secs)}
+    kinds, parent, parent_x, child_x, points = [], [], [], [], []
+    for sec in secs:
+        kinds.append(_kind(sec))
+        ref = sec.parentseg()
+        parent.append(index[ref.sec] if ref is not None else -1)
+        parent_x.append(ref.x if ref is not None else 0.0)
+        child_x.append(h.section_orientation(sec=sec))
+        n = int(sec.n3d())
+        points.append(np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(n)]))
+    axon = [sec for sec in secs if _kind(sec) == "axon"]
+    morph = _Morphology(kinds, parent, parent_x, child_x, points, [sec.diam for sec in axon[:2]])
+    for sec in secs:
+        h.delete_section(sec=sec)
+    return morph
+
+
+def replace_axon(cell: Cell, keep_diameters: bool = False, attach_x: float = 0.5, length_um: float = 30.0,
+                 define_shape: bool = True) -> None:
     """Replace the reconstructed axon by a 2 x 30 µm stub, as the Allen fits were optimised with.
 
     Perisomatic models use diameter 1 µm attached at soma(0.5); all-active models keep the
-    diameters of the first reconstructed axon sections and attach at soma(1.0).
+    diameters of the first reconstructed axon sections and attach at soma(1.0). ``define_shape``
+    gives the stub 3-d points; it walks every section of the model, so a network builder calls
+    ``h.define_shape()`` once after all cells instead.
     """
     from neuron import h
 
-    diams = [sec.diam for sec in cell.axon[:2]] if keep_diameters else []
+    diams = list(getattr(cell, "axon_diams", [])) or [sec.diam for sec in cell.axon[:2]]
+    diams = diams if keep_diameters else []
     for sec in cell.axon:
         h.delete_section(sec=sec)
     stub = [h.Section(name=f"{cell}.axon[{i}]") for i in range(2)]
@@ -94,7 +156,8 @@ def replace_axon(cell: Cell, keep_diameters: bool = False, attach_x: float = 0.5
     stub[1].connect(stub[0](1), 0)
     cell.axon = stub
     cell.all = cell.soma + cell.dend + cell.apic + cell.axon
-    h.define_shape()
+    if define_shape:
+        h.define_shape()
 
 
 def set_nseg(cell: Cell, dL_um: float) -> None:
@@ -205,7 +268,8 @@ PROCESSORS = {"aibs_perisomatic": (False, 0.5, apply_perisomatic),
 
 
 def build_cell(swc_path, fit_path, model_processing: str = "aibs_perisomatic", dL_um: float = 20.0,
-               gid: int = 0, cache: MorphologyCache | None = None) -> Cell:
+               gid: int = 0, cache: MorphologyCache | None = None, fit: dict | None = None,
+               define_shape: bool = True) -> Cell:
     """Instantiate one biophysical cell: morphology, axon stub, segmentation, parameters.
 
     Raises
@@ -218,9 +282,9 @@ def build_cell(swc_path, fit_path, model_processing: str = "aibs_perisomatic", d
     if model_processing not in PROCESSORS:
         raise ConfigError(f"model_processing '{model_processing}' unknown; accepted: {', '.join(PROCESSORS)}")
     keep_diam, attach_x, apply = PROCESSORS[model_processing]
-    fit = load_fit(fit_path)
-    cell = (cache or MorphologyCache()).instantiate(swc_path, gid)
-    replace_axon(cell, keep_diameters=keep_diam, attach_x=attach_x)
+    fit = fit if fit is not None else load_fit(fit_path)
+    cell = (cache or MorphologyCache()).instantiate(swc_path, gid, with_axon=False)
+    replace_axon(cell, keep_diameters=keep_diam, attach_x=attach_x, define_shape=define_shape)
     set_nseg(cell, dL_um)
     apply(cell, fit, str(fit_path))
     return cell
