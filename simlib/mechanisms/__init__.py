@@ -181,6 +181,52 @@ def load_mechanisms(path: Path) -> Path:
     return lib
 
 
+def mechanisms_library(folder, coreneuron: bool = False, compile_missing: bool = True) -> Path:
+    """The mechanism library of a BMTK-style ``components.mechanisms_dir``, compiling it in place if needed.
+
+    ``folder`` may be a ``libnrnmech.so``, a folder already compiled by nrnivmodl (``<machine>/``
+    inside, as ``nrnivmodl modfiles`` leaves it), a folder made by :func:`compile_mechanisms`,
+    or a folder of mod files or holding ``modfiles/`` (as BMTK's components), which is then
+    compiled into ``folder/<machine>/`` (atomically: a failed build leaves nothing behind).
+
+    Raises
+    ------
+    SimlibError
+        No library and no mod files; ``coreneuron`` asked of a library built without
+        ``-coreneuron``; or nrnivmodl failing.
+    """
+    folder = Path(folder)
+    if folder.is_file():
+        lib = folder
+    else:
+        lib = _existing_library(folder)
+        if lib is None:
+            mods = folder / "modfiles" if (folder / "modfiles").is_dir() else folder
+            if not compile_missing or not list(mods.glob("*.mod")):
+                raise SimlibError(f"{where(folder)}: expected a compiled mechanisms folder "
+                                  f"({platform.machine()}/libnrnmech.so inside), a folder of *.mod files or one "
+                                  "holding modfiles/")
+            built = compile_mechanisms(mods, output_dir=folder / f".build-{platform.machine()}",
+                                       coreneuron=coreneuron)
+            target = folder / platform.machine()
+            if not target.exists():
+                os.replace(built.parent, target)
+            shutil.rmtree(built.parent.parent, ignore_errors=True)
+            lib = _existing_library(folder)
+    if coreneuron and not lib.with_name(lib.name.replace("libnrnmech", "libcorenrnmech")).is_file():
+        raise SimlibError(f"{where(lib)}: built without CoreNEURON support; run.backend 'coreneuron' needs the "
+                          "mod files compiled with 'nrnivmodl -coreneuron' (libcorenrnmech beside libnrnmech)")
+    return lib
+
+
+def _existing_library(folder: Path) -> Path | None:
+    for sub in (Path(platform.machine()), Path(platform.machine()) / ".libs"):
+        for name in ("libnrnmech.so", "libnrnmech.dylib"):
+            if (folder / sub / name).is_file():
+                return folder / sub / name
+    return None
+
+
 def _library(output_dir: Path) -> Path:
     arch = Path(output_dir) / platform.machine()
     for name in ("libnrnmech.so", "libnrnmech.dylib"):

@@ -81,6 +81,39 @@ def spike_train_source(times_ms, trigger) -> SpikeTrainSource:
     return SpikeTrainSource(cell=cell, times_ms=times, netcons=netcons)
 
 
+def vecstim_source(times_ms) -> SpikeTrainSource:
+    """A virtual cell that is a ``VecStim`` playing ``times_ms`` (needs a mod set defining VecStim).
+
+    For mechanism sets without simlib's SpikeSource, such as BMTK's (vecevent.mod); VecStim uses
+    VERBATIM, so such a model does not run on CoreNEURON.
+    """
+    from neuron import h
+
+    times = np.sort(np.asarray(times_ms, dtype=float))
+    vector = h.Vector(times)
+    stim = h.VecStim()
+    stim.play(vector)
+    return SpikeTrainSource(cell=stim, times_ms=times, netcons=[vector])
+
+
+def event_source_kind() -> str:
+    """'SpikeSource' or 'VecStim': the virtual-cell mechanism the loaded mechanisms provide.
+
+    Raises
+    ------
+    SimlibError
+        If neither is loaded.
+    """
+    from neuron import h
+
+    for name in ("SpikeSource", "VecStim"):
+        if hasattr(h, name):
+            return name
+    raise SimlibError("virtual cells need simlib's SpikeSource (simlib/mechanisms/SpikeSource.mod) or a VecStim "
+                      "(e.g. BMTK's vecevent.mod) among the compiled mechanisms (components.mechanisms_dir); "
+                      "neither is loaded")
+
+
 def _hoc():
     from neuron import h
 

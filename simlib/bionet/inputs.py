@@ -1,0 +1,141 @@
+"""Simulation inputs (the config's ``inputs``): spike trains for virtual cells and current clamps.
+
+Each input has an ``input_type`` and a ``module``; :data:`INPUT_MODULES` lists what is accepted
+and an unknown pair is an error that lists them. Spike files are read with the module as the
+file type: ``sonata``, ``h5`` and ``hdf5`` (which BMTK's BioNet rejects, its issue #324) are the
+same SONATA file; ``csv`` and ``nwb`` are the other spike formats of :mod:`simlib.spikes`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+import numpy as np
+
+from simlib.errors import ConfigError, FormatError
+
+log = logging.getLogger("simlib.bionet")
+
+SPIKE_FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
+INPUT_MODULES = {"spikes": tuple(SPIKE_FILE_TYPES), "current_clamp": ("IClamp",)}
+
+
+def accepted_text() -> str:
+    return "; ".join(f"input_type '{t}' with module {', '.join(repr(m) for m in ms)}" for t, ms in INPUT_MODULES.items())
+
+
+def check_input(name: str, spec: dict, source: str) -> tuple[str, str]:
+    """(input_type, module) of an input, or a ConfigError listing the accepted ones."""
+    input_type, module = spec.get("input_type"), spec.get("module")
+    modules = INPUT_MODULES.get(input_type)
+    if modules is None or module not in modules:
+        raise ConfigError(f"{source}: inputs.{name}: input_type '{input_type}' with module '{module}' is not "
+                          f"supported; accepted: {accepted_text()}")
+    return input_type, module
+
+
+def add_inputs(network, select: Callable, merge: bool = True) -> list:
+    """Instantiate every input of ``network.config`` on this rank; returns objects to keep alive.
+
+    ``select(node_set, label)`` resolves a node set to ``{population: node_ids}``.
+    """
+    start = time.perf_counter()
+    config = network.config
+    specs = {name: (spec, *check_input(name, spec, config.source)) for name, spec in config.inputs.items()}
+    keep = []
+    for name, (spec, input_type, module) in specs.items():
+        if input_type == "spikes":
+            keep.append(_spikes(network, name, spec, module, select, merge))
+        else:
+            keep += _current_clamps(network, name, spec, select)
+    network.times.inputs += time.perf_counter() - start
+    return keep
+
+
+def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
+    from simlib.spikes import SpikeTrains
+    from simlib.spikes.arrays import POP_NA
+
+    source = f"{network.config.source}: inputs.{name}"
+    if "input_file" not in spec:
+        raise ConfigError(f"{source}.input_file: missing; expected the path of a spike file")
+    if "node_set" not in spec:
+        raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
+    selection = select(spec["node_set"], f"inputs.{name}.node_set")
+    trains = SpikeTrains.load(spec["input_file"], file_type=SPIKE_FILE_TYPES[module])
+    file_pops = trains.populations
+    total = 0
+    for population, node_ids in selection.items():
+        pop = network.population(population, source)
+        if np.any(pop.model_type[pop.rows(node_ids)] != "virtual"):
+            raise ConfigError(f"{source}.node_set: population '{population}' has non-virtual cells; spike inputs "
+                              "drive virtual populations")
+        if population in file_pops:
+            file_pop = population
+        elif len(file_pops) == 1 and file_pops[0] == POP_NA:
+            file_pop = file_pops[0]  # a CSV without a population column
+        else:
+            raise FormatError(f"{spec['input_file']}: no spikes for population '{population}' "
+                              f"(inputs.{name}.node_set); the file holds populations {file_pops}")
+        wanted = set(np.asarray(node_ids).tolist())
+
+        def times_of(node_id: int, file_pop=file_pop, wanted=wanted) -> np.ndarray:
+            if node_id not in wanted:
+                return np.empty(0)
+            return np.sort(np.asarray(trains.get_times(node_id, population=file_pop), dtype=float))
+
+        bad = [nid for nid in trains.node_ids(file_pop).tolist() if nid >= pop.size]
+        if bad:
+            raise FormatError(f"{spec['input_file']}: node ids {bad[:5]} of population '{file_pop}' are not in "
+                              f"network population '{population}' ({pop.size} nodes)")
+        total += network.connect_virtual(population, times_of, merge=merge)
+    log.info("rank %d: input %s: %d synapses from virtual cells", network.rank, name, total)
+    return trains
+
+
+def _as_list(value, n: int | None, key: str, source: str) -> list[float]:
+    values = list(value) if isinstance(value, (list, tuple)) else [value]
+    try:
+        values = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{source}.{key}: expected a number or a list of numbers, got {value!r}") from None
+    if n is not None and len(values) == 1:
+        values = values * n
+    return values
+
+
+def _current_clamps(network, name: str, spec: dict, select) -> list:
+    from neuron import h
+
+    source = f"{network.config.source}: inputs.{name}"
+    for key in ("amp", "delay", "duration"):
+        if key not in spec:
+            raise ConfigError(f"{source}.{key}: missing; a current clamp needs amp (nA), delay (ms), duration (ms)")
+    lists = [spec[k] for k in ("amp", "delay", "duration") if isinstance(spec[k], (list, tuple))]
+    n = len(lists[0]) if lists else 1
+    amps, delays, durations = (_as_list(spec[k], n, k, source) for k in ("amp", "delay", "duration"))
+    if not len(amps) == len(delays) == len(durations):
+        raise ConfigError(f"{source}: amp, delay and duration have {len(amps)}, {len(delays)}, {len(durations)} "
+                          "values; expected equal lengths (or scalars)")
+    selection = select(spec.get("node_set", "all"), f"inputs.{name}.node_set")
+    section_name = spec.get("section_name", "soma")
+    section_index = int(spec.get("section_index", 0))
+    x = float(spec.get("section_dist", 0.5))
+    clamps = []
+    for population, node_ids in selection.items():
+        for gid in network.gids(population, node_ids):
+            cell = network.cells.get(int(gid))
+            if cell is None:
+                continue  # another rank's cell, or a virtual one
+            try:
+                sec = cell.sections(section_name)[section_index]
+            except (KeyError, IndexError):
+                raise ConfigError(f"{source}: section {section_name}[{section_index}] does not exist in cell "
+                                  f"{int(gid)}") from None
+            for amp, delay, duration in zip(amps, delays, durations):
+                clamp = h.IClamp(x, sec=sec)
+                clamp.amp, clamp.delay, clamp.dur = amp, delay, duration
+                clamps.append(clamp)
+    return clamps

@@ -1,0 +1,541 @@
+"""A SONATA network on NEURON: node populations and gids, the cells of this rank, and their synapses.
+
+gid = the population's offset (populations in ``networks.nodes`` order, each taking max node_id + 1
+ids) + node_id, as BMTK numbers them. Biophysical cells are dealt to ranks round-robin in gid
+order. Synapse placement draws from ``RandomState(gid)`` of the target, so it does not depend on
+the number of ranks. Virtual cells are built on every rank that has a target of theirs (no spike
+exchange), from the spike times an input gives them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, load_fit
+from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
+                                    parse_sections, segment_key, segment_table)
+from simlib.bionet.weights import weight_function
+from simlib.errors import ConfigError, FormatError
+
+log = logging.getLogger("simlib.bionet")
+
+CELL_TEMPLATES = ("ctdb:Biophys1", "ctdb:Biophys1.hoc")
+MODEL_TYPES = ("biophysical", "virtual")
+
+
+@dataclass
+class Population:
+    """One node population: its table (node and node-type properties) and gid offset."""
+
+    name: str
+    nodes: "object"            # pandas DataFrame from simlib.sonata.nodes.read_nodes
+    gid_offset: int
+    source: str                # the nodes file, for messages
+    _row_of: np.ndarray = field(default=None, repr=False)
+
+    def __post_init__(self):
+        ids = self.nodes["node_id"].to_numpy(dtype=np.int64)
+        self._row_of = np.full(int(ids.max()) + 1 if ids.size else 0, -1, dtype=np.int64)
+        self._row_of[ids] = np.arange(ids.size)
+
+    @property
+    def size(self) -> int:
+        return int(self._row_of.size)
+
+    @property
+    def model_type(self) -> np.ndarray:
+        if "model_type" not in self.nodes:
+            raise FormatError(f"{self.source}: population '{self.name}' has no model_type; expected one of "
+                              f"{', '.join(MODEL_TYPES)} per node or node type")
+        return self.nodes["model_type"].astype(str).to_numpy()
+
+    def rows(self, node_ids) -> np.ndarray:
+        node_ids = np.asarray(node_ids, dtype=np.int64)
+        bad = (node_ids < 0) | (node_ids >= self._row_of.size)
+        rows = np.where(bad, -1, self._row_of[np.clip(node_ids, 0, max(self._row_of.size - 1, 0))])
+        if np.any(rows < 0):
+            missing = node_ids[rows < 0]
+            raise FormatError(f"{self.source}: node ids {missing[:5].tolist()} not in population '{self.name}'")
+        return rows
+
+    def view(self, node_id: int) -> "RowView":
+        return RowView(self._columns(), int(self.rows([node_id])[0]),
+                       {"node_id": int(node_id), "population": self.name, "population_name": self.name})
+
+    def _columns(self) -> dict:
+        if not hasattr(self, "_cols"):
+            self._cols = {c: self.nodes[c].to_numpy() for c in self.nodes.columns}
+        return self._cols
+
+
+class RowView(Mapping):
+    """Read-only dict-like view of one row of a table of columns (what weight functions receive)."""
+
+    def __init__(self, columns: dict, row: int, extra: dict | None = None):
+        self._columns, self._row, self._extra = columns, row, extra or {}
+
+    def __getitem__(self, key):
+        if key in self._extra:
+            return self._extra[key]
+        value = self._columns[key][self._row]
+        return value.item() if isinstance(value, np.generic) else value
+
+    def __iter__(self):
+        return iter({**self._columns, **self._extra})
+
+    def __len__(self) -> int:
+        return len({**self._columns, **self._extra})
+
+
+@dataclass
+class EdgeSet:
+    """The edges of one edge population that end on this rank's cells, sorted by target (stable)."""
+
+    name: str
+    source_population: str
+    target_population: str
+    virtual: bool
+    target: np.ndarray          # target node ids (sorted)
+    source: np.ndarray          # source node ids
+    nsyns: np.ndarray
+    explicit: np.ndarray        # bool: afferent_section_id/pos given
+    sec_id: np.ndarray
+    sec_x: np.ndarray
+    weight: np.ndarray
+    delay: np.ndarray
+    model: np.ndarray           # index into Network.synapse_models
+    placement: np.ndarray       # index into Network.placements (random placement rule)
+
+    def rows_of(self, node_id: int) -> slice:
+        a, b = np.searchsorted(self.target, [node_id, node_id + 1])
+        return slice(int(a), int(b))
+
+
+@dataclass
+class SetupTimes:
+    cells: float = 0.0
+    synapses: float = 0.0
+    inputs: float = 0.0
+
+
+class Network:
+    """The network of a simulation config, instantiated on this rank.
+
+    Parameters
+    ----------
+    config
+        A :class:`simlib.config.SimulationConfig`.
+    pc
+        NEURON's ParallelContext.
+    """
+
+    def __init__(self, config, pc):
+        self.config = config
+        self.pc = pc
+        self.rank, self.nhost = int(pc.id()), int(pc.nhost())
+        self.populations: dict[str, Population] = {}
+        self.cells: dict[int, Cell] = {}                      # gid -> cell, this rank's
+        self.cell_keys: dict[int, tuple] = {}                 # gid -> (morphology, processing) for segment tables
+        self.spike_detectors: dict[int, object] = {}
+        self.synapse_models: list[SynapseModel] = []
+        self.placements: list[tuple] = []
+        self.virtual_sources: dict[tuple[str, int], object] = {}
+        self.synapses: dict[int, list] = {}                   # gid -> point processes
+        self.netcons: dict[int, list] = {}                    # gid -> NetCons onto that cell
+        self.n_synapses = 0                                   # synapses (one NetCon each) on this rank
+        self.times = SetupTimes()
+        self._tables: dict[tuple, SegmentTable] = {}
+        self._rng_used: dict[int, int] = {}                   # gid -> uniforms drawn so far
+        self._rngs: dict[int, np.random.RandomState] = {}
+        self._model_specs: list[tuple] = []
+        self._merged: dict[int, dict] = {}                   # gid -> merged point processes by segment
+        self._morphologies = MorphologyCache()
+        self._edge_sets: list[EdgeSet] | None = None
+        self._trigger = None
+        self._load_populations()
+
+    # --- nodes
+
+    def _load_populations(self) -> None:
+        from simlib.sonata.nodes import node_populations, read_nodes
+
+        offset = 0
+        for i, entry in enumerate(self.config.networks["nodes"]):
+            nodes_file, types_file = entry["nodes_file"], entry["node_types_file"]
+            for name in node_populations(nodes_file):
+                if name in self.populations:
+                    raise ConfigError(f"{self.config.source}: networks.nodes[{i}]: node population '{name}' "
+                                      f"defined twice (also in {self.populations[name].source})")
+                pop = Population(name, read_nodes(nodes_file, types_file, population=name), offset, str(nodes_file))
+                self.populations[name] = pop
+                offset += pop.size
+
+    def population(self, name: str, source: str = "config") -> Population:
+        try:
+            return self.populations[name]
+        except KeyError:
+            raise ConfigError(f"{source}: node population '{name}' is not in the network; populations: "
+                              f"{', '.join(self.populations)}") from None
+
+    def gids(self, population: str, node_ids) -> np.ndarray:
+        return self.populations[population].gid_offset + np.asarray(node_ids, dtype=np.int64)
+
+    def population_of_gid(self, gids) -> tuple[np.ndarray, np.ndarray]:
+        """(population index in insertion order, node id) of each gid."""
+        gids = np.asarray(gids, dtype=np.int64)
+        offsets = np.array([p.gid_offset for p in self.populations.values()], dtype=np.int64)
+        which = np.searchsorted(offsets, gids, side="right") - 1
+        return which, gids - offsets[which]
+
+    def biophysical(self) -> list[tuple[str, np.ndarray]]:
+        """(population, node ids) of the biophysical nodes, in gid order."""
+        out = []
+        for name, pop in self.populations.items():
+            types = pop.model_type
+            unknown = sorted(set(types) - set(MODEL_TYPES))
+            if unknown:
+                raise ConfigError(f"{pop.source}: population '{name}': model_type {unknown} not supported; "
+                                  f"accepted: {', '.join(MODEL_TYPES)}")
+            ids = pop.nodes["node_id"].to_numpy(dtype=np.int64)[types == "biophysical"]
+            if ids.size:
+                out.append((name, np.sort(ids)))
+        return out
+
+    def local_node_ids(self, population: str) -> np.ndarray:
+        pop = self.populations[population]
+        gids = np.array(sorted(g for g in self.cells if pop.gid_offset <= g < pop.gid_offset + pop.size),
+                        dtype=np.int64)
+        return gids - pop.gid_offset
+
+    # --- cells
+
+    def _cell_spec(self, pop: Population, row: int) -> tuple[Path, Path, str]:
+        """(morphology path, fit path, model_processing) of one biophysical node, checked."""
+        nodes, comps = pop.nodes, self.config.components
+        where = f"{pop.source}: population '{pop.name}', node {int(nodes['node_id'].iat[row])}"
+        template = str(nodes["model_template"].iat[row]) if "model_template" in nodes else "None"
+        if template not in CELL_TEMPLATES:
+            raise ConfigError(f"{where}: model_template '{template}' unknown; accepted for biophysical cells: "
+                              f"{', '.join(CELL_TEMPLATES)} (built by simlib, no hoc template needed)")
+        processing = str(nodes["model_processing"].iat[row]) if "model_processing" in nodes else "aibs_perisomatic"
+        for step in processing.split(","):
+            if step.strip() not in PROCESSORS:
+                raise ConfigError(f"{where}: model_processing '{step}' unknown; accepted: {', '.join(PROCESSORS)}")
+        morph = nodes["morphology"].iat[row] if "morphology" in nodes else None
+        fit = nodes["dynamics_params"].iat[row] if "dynamics_params" in nodes else None
+        if morph is None or (isinstance(morph, float) and np.isnan(morph)):
+            raise FormatError(f"{where}: no morphology; expected an SWC file name (node or node-type column)")
+        if fit is None or (isinstance(fit, float) and np.isnan(fit)):
+            raise FormatError(f"{where}: no dynamics_params; expected a *_fit.json file name")
+        morph_path = _component(comps, "morphologies_dir", str(morph), where, suffix=".swc")
+        fit_path = _component(comps, "biophysical_neuron_models_dir", str(fit), where)
+        return morph_path, fit_path, processing.split(",")[0].strip()
+
+    def build_cells(self) -> None:
+        """Check every biophysical cell type, then build this rank's cells and their spike detectors."""
+        import time
+
+        from neuron import h
+
+        start = time.perf_counter()
+        run = self.config.run
+        specs, order = {}, []
+        for name, ids in self.biophysical():
+            pop = self.populations[name]
+            for node_id, row in zip(ids, pop.rows(ids)):
+                key = self._cell_spec(pop, int(row))
+                specs.setdefault(key, None)
+                order.append((pop.gid_offset + int(node_id), key))
+        fits = {}
+        for morph, fit, processing in specs:
+            if fit not in fits:
+                fits[fit] = load_fit(fit)
+            # one prototype per cell type on every rank: a bad file or an unknown mechanism fails the
+            # same way everywhere, before any cell of the network is built
+            build_cell(morph, fit, processing, run["dL"], gid=-1, cache=self._morphologies, fit=fits[fit],
+                       define_shape=False)
+        for i, (gid, (morph, fit, processing)) in enumerate(order):
+            if i % self.nhost != self.rank:
+                continue
+            cell = build_cell(morph, fit, processing, run["dL"], gid=gid, cache=self._morphologies,
+                              fit=fits[fit], define_shape=False)
+            self.cells[gid] = cell
+            self.cell_keys[gid] = (str(morph), processing)
+            self.pc.set_gid2node(gid, self.rank)
+            detector = h.NetCon(cell.soma[0](0.5)._ref_v, None, sec=cell.soma[0])
+            detector.threshold = run["spike_threshold"]
+            self.pc.cell(gid, detector)
+            self.spike_detectors[gid] = detector
+        h.define_shape()
+        self.times.cells += time.perf_counter() - start
+        log.info("rank %d: built %d cells of %d (%d cell types) in %.2f s", self.rank, len(self.cells), len(order),
+                 len(specs), time.perf_counter() - start)
+
+    def cell_fits(self) -> dict[int, tuple]:
+        return dict(self.cell_keys)
+
+    # --- edges
+
+    def _edge_sets_all(self) -> list[EdgeSet]:
+        if self._edge_sets is None:
+            from simlib.sonata.edges import edge_populations
+
+            sets = []
+            for i, entry in enumerate(self.config.networks.get("edges", [])):
+                for name in edge_populations(entry["edges_file"]):
+                    sets.append(self._load_edges(entry["edges_file"], entry["edge_types_file"], name,
+                                                 f"networks.edges[{i}]"))
+            self._edge_sets = [s for s in sets if s is not None]
+        return self._edge_sets
+
+    def _load_edges(self, path, types_path, name: str, key: str) -> EdgeSet | None:
+        from simlib.sonata.edges import read_edges
+
+        df = read_edges(path, types_path, population=name)
+        where = f"{path}: edge population '{name}'"
+        src_name, trg_name = df.attrs["source_population"], df.attrs["target_population"]
+        for role, pop_name in (("source", src_name), ("target", trg_name)):
+            if pop_name not in self.populations:
+                raise ConfigError(f"{self.config.source}: {key}: {where} has {role} population '{pop_name}', "
+                                  f"which is not in networks.nodes (populations: {', '.join(self.populations)})")
+        src_pop, trg_pop = self.populations[src_name], self.populations[trg_name]
+        src_types = src_pop.model_type[src_pop.rows(np.unique(df["source_node_id"].to_numpy()))]
+        virtual = bool(np.all(src_types == "virtual"))
+        if not virtual and np.any(src_types == "virtual"):
+            raise FormatError(f"{where}: sources mix virtual and biophysical cells; expected one kind per edge "
+                              "population")
+        local = self.local_node_ids(trg_name)
+        trg = df["target_node_id"].to_numpy(dtype=np.int64)
+        keep = np.isin(trg, local)
+        df = df.iloc[np.flatnonzero(keep)]
+        order = np.argsort(df["target_node_id"].to_numpy(dtype=np.int64), kind="stable")
+        df = df.iloc[order].reset_index(drop=True)
+        n = len(df)
+        explicit_col = next((c for c in ("afferent_section_id", "sec_id") if c in df), None)
+        explicit = np.zeros(n, dtype=bool)
+        sec_id = np.zeros(n, dtype=np.int64)
+        sec_x = np.full(n, 0.5)
+        if explicit_col is not None:
+            ids = df[explicit_col].to_numpy(dtype=float)
+            explicit = ~np.isnan(ids)
+            sec_id[explicit] = ids[explicit].astype(np.int64)
+            pos_col = "afferent_section_pos" if "afferent_section_pos" in df else "sec_x"
+            if pos_col not in df and explicit.any():
+                raise FormatError(f"{where}: {explicit_col} given without afferent_section_pos")
+            if explicit.any():
+                sec_x[explicit] = df[pos_col].to_numpy(dtype=float)[explicit]
+        nsyns = np.ones(n, dtype=np.int64)
+        if "nsyns" in df:
+            given = df["nsyns"].to_numpy(dtype=float)
+            nsyns[~explicit] = np.nan_to_num(given[~explicit], nan=1).astype(np.int64)
+        weight = self._weights(df, src_pop, trg_pop, where)
+        if "delay" not in df:
+            raise FormatError(f"{where}: no delay; expected a delay (ms) per edge or edge type")
+        delay = df["delay"].to_numpy(dtype=float)
+        model, placement = self._edge_models(df, explicit, where)
+        return EdgeSet(name, src_name, trg_name, virtual, df["target_node_id"].to_numpy(dtype=np.int64),
+                       df["source_node_id"].to_numpy(dtype=np.int64), nsyns, explicit, sec_id, sec_x, weight,
+                       delay, model, placement)
+
+    def _weights(self, df, src_pop: Population, trg_pop: Population, where: str) -> np.ndarray:
+        n = len(df)
+        weight = df["syn_weight"].to_numpy(dtype=float) if "syn_weight" in df else np.full(n, np.nan)
+        fn_names = (df["weight_function"].astype(object).to_numpy() if "weight_function" in df
+                    else np.full(n, None, dtype=object))
+        named = np.array([isinstance(v, str) and v not in ("", "NULL", "None", "nan") for v in fn_names], dtype=bool)
+        if np.any(~named & np.isnan(weight)):
+            raise FormatError(f"{where}: {int(np.sum(~named & np.isnan(weight)))} edges have neither syn_weight "
+                              "nor weight_function; expected one of them per edge or edge type")
+        if named.any():
+            columns = {c: df[c].to_numpy() for c in df.columns}
+            for name in np.unique(fn_names[named]):
+                fn = weight_function(str(name), source=f"{where}: weight_function")
+                for i in np.flatnonzero(fn_names == name):
+                    src = src_pop.view(int(columns["source_node_id"][i]))
+                    trg = trg_pop.view(int(columns["target_node_id"][i]))
+                    weight[i] = float(fn(RowView(columns, int(i)), src, trg))
+        return weight
+
+    def _edge_models(self, df, explicit: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each edge's synapse model and (for random placement) placement rule."""
+        comps = self.config.components
+        n = len(df)
+        model = np.zeros(n, dtype=np.int64)
+        placement = np.full(n, -1, dtype=np.int64)
+        for column in ("model_template", "dynamics_params"):
+            if column not in df and n:
+                raise FormatError(f"{where}: no {column}; expected it per edge type (e.g. exp2syn + a JSON file)")
+        if not n:
+            return model, placement
+        codes, uniques = _factorize(df["model_template"], df["dynamics_params"])
+        for code, (template, params) in enumerate(uniques):
+            spec = (template, str(_component(comps, "synaptic_models_dir", params, where)))
+            if spec not in self._model_specs:
+                self._model_specs.append(spec)
+                self.synapse_models.append(load_synapse_model(template, spec[1], source=where))
+            model[codes == code] = self._model_specs.index(spec)
+        random = ~explicit
+        if random.any():
+            for column in ("target_sections", "distance_range"):
+                if column not in df:
+                    raise FormatError(f"{where}: edges without afferent_section_id need {column} (edge type) to "
+                                      "place their synapses")
+            codes, uniques = _factorize(df["target_sections"], df["distance_range"])
+            for code, (sections, drange) in enumerate(uniques):
+                rows = random & (codes == code)
+                if not rows.any():
+                    continue
+                rule = (parse_sections(sections, f"{where}: target_sections"),
+                        parse_range(drange, f"{where}: distance_range"))
+                if rule not in self.placements:
+                    self.placements.append(rule)
+                placement[rows] = self.placements.index(rule)
+        return model, placement
+
+    def _table(self, gid: int) -> SegmentTable:
+        key = self.cell_keys[gid]
+        if key not in self._tables:
+            self._tables[key] = segment_table(self.cells[gid])
+        return self._tables[key]
+
+    def _rng_uniforms(self, gid: int, n: int) -> np.ndarray:
+        rng = self._rngs.setdefault(gid, np.random.RandomState(gid))
+        return rng.random_sample(n)
+
+    def _connect(self, edges: EdgeSet, source_of: Callable[[int], object], merge: bool) -> int:
+        """Synapses and NetCons of ``edges`` onto this rank's cells; returns the number of synapses."""
+        from neuron import h
+
+        made = 0
+        trg_pop = self.populations[edges.target_population]
+        src_offset = self.populations[edges.source_population].gid_offset
+        for node_id in np.unique(edges.target):
+            gid = trg_pop.gid_offset + int(node_id)
+            cell = self.cells[gid]
+            rows = np.arange(*edges.rows_of(int(node_id)).indices(len(edges.target)))
+            sec_ids, xs, owner = self._place(gid, cell, edges, rows)
+            merged = self._merged.setdefault(gid, {})
+            syns, ncs = self.synapses.setdefault(gid, []), self.netcons.setdefault(gid, [])
+            nsecs = len(cell.all)
+            for k, row in enumerate(owner):
+                sec_index, x = int(sec_ids[k]), float(xs[k])
+                if not 0 <= sec_index < nsecs:
+                    raise FormatError(f"edge population '{edges.name}': afferent_section_id {sec_index} of target "
+                                      f"node {int(node_id)} outside its {nsecs} sections")
+                sec = cell.all[sec_index]
+                model_index = int(edges.model[row])
+                syn = None
+                if merge:
+                    key = (model_index, *segment_key(sec_index, x, sec.nseg))
+                    syn = merged.get(key)
+                if syn is None:
+                    syn = self.synapse_models[model_index].create(sec, x)
+                    syns.append(syn)
+                    if merge:
+                        merged[key] = syn
+                if edges.virtual:
+                    nc = h.NetCon(source_of(int(edges.source[row])), syn)
+                else:
+                    nc = self.pc.gid_connect(src_offset + int(edges.source[row]), syn)
+                nc.weight[0] = edges.weight[row]
+                nc.delay = edges.delay[row]
+                ncs.append(nc)
+                made += 1
+        self.n_synapses += made
+        return made
+
+    def _place(self, gid: int, cell: Cell, edges: EdgeSet, rows: np.ndarray):
+        """Section index and x of every synapse of ``rows`` (one cell's edges), and the edge of each."""
+        explicit = edges.explicit[rows]
+        counts = np.where(explicit, 1, edges.nsyns[rows])
+        owner = np.repeat(rows, counts)
+        sec_ids = np.repeat(edges.sec_id[rows], counts).astype(np.int64)
+        xs = np.repeat(edges.sec_x[rows], counts).astype(float)
+        random_rows = rows[~explicit]
+        if random_rows.size:
+            table = self._table(gid)
+            rules = edges.placement[random_rows]
+            usable = np.ones(random_rows.size, dtype=bool)
+            for r in np.unique(rules):
+                candidates, _ = table.candidates(*self.placements[r])
+                if not candidates.size:
+                    usable[rules == r] = False
+                    log.warning("no segment of %s matches target_sections %s, distance_range %s; the %d edges of "
+                                "cell %d with it get no synapse", self.cell_keys[gid][0], *self.placements[r],
+                                int(np.sum(rules == r)), gid)
+            n_draw = edges.nsyns[random_rows] * usable
+            uniforms = self._rng_uniforms(gid, int(n_draw.sum()))
+            draw_rule = np.repeat(rules, n_draw)
+            segs = np.empty(uniforms.size, dtype=np.int64)
+            for r in np.unique(draw_rule):
+                candidates, cdf = table.candidates(*self.placements[r])
+                sel = draw_rule == r
+                segs[sel] = draw_segments(uniforms[sel], cdf, candidates)
+            is_random = np.repeat(~explicit, counts)
+            keep = np.ones(owner.size, dtype=bool)
+            keep[is_random] = np.repeat(usable, edges.nsyns[random_rows])
+            sec_ids[is_random & keep] = table.section[segs]
+            xs[is_random & keep] = table.x[segs]
+            owner, sec_ids, xs = owner[keep], sec_ids[keep], xs[keep]
+        return sec_ids, xs, owner
+
+    def build_recurrent_synapses(self, merge: bool = True) -> int:
+        import time
+
+        start = time.perf_counter()
+        made = sum(self._connect(s, None, merge) for s in self._edge_sets_all() if not s.virtual)
+        self.times.synapses += time.perf_counter() - start
+        log.info("rank %d: %d recurrent synapses in %.2f s", self.rank, made, time.perf_counter() - start)
+        return made
+
+    def connect_virtual(self, population: str, times_of: Callable[[int], np.ndarray], merge: bool = True) -> int:
+        """Virtual cells of ``population`` firing at ``times_of(node_id)`` (ms), connected to their targets."""
+        from simlib.mechanisms.events import event_source_kind, make_trigger, spike_train_source, vecstim_source
+
+        use_vecstim = event_source_kind() == "VecStim"
+        if self._trigger is None and not use_vecstim:
+            self._trigger = make_trigger()
+
+        def source_of(node_id: int):
+            key = (population, node_id)
+            if key not in self.virtual_sources:
+                times = times_of(node_id)
+                self.virtual_sources[key] = (vecstim_source(times) if use_vecstim
+                                             else spike_train_source(times, self._trigger))
+            return self.virtual_sources[key].cell
+
+        return sum(self._connect(s, source_of, merge) for s in self._edge_sets_all()
+                   if s.virtual and s.source_population == population)
+
+    def virtual_targets(self, population: str) -> bool:
+        """Whether any edge population has sources in virtual population ``population``."""
+        return any(s.virtual and s.source_population == population for s in self._edge_sets_all())
+
+
+def _factorize(*columns) -> tuple[np.ndarray, list[tuple]]:
+    """Integer code of each row's combination of values (as text), and the combinations."""
+    keys = list(zip(*(c.astype(str).to_numpy() for c in columns)))
+    index: dict[tuple, int] = {}
+    codes = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
+    return codes, list(index)
+
+
+def _component(components: Mapping, key: str, name: str, where: str, suffix: str = "") -> Path:
+    """A component file: ``components[key]/name`` (``name`` may be absolute; ``suffix`` added if missing)."""
+    path = Path(name)
+    if not path.is_absolute():
+        if key not in components:
+            raise ConfigError(f"{where}: '{name}' is relative but the config has no components.{key}")
+        base = components[key]
+        path = Path(base[0] if isinstance(base, list) else base) / name
+    if not path.exists() and suffix and path.suffix != suffix:
+        path = path.with_name(path.name + suffix)
+    if not path.exists():
+        raise FormatError(f"{where}: file not found: {path} (components.{key})")
+    return path
