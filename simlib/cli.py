@@ -45,6 +45,18 @@ def cmd_build_network(args) -> None:
     print(path)
 
 
+def cmd_simulate(args) -> None:
+    from simlib.bionet.simulation import simulate
+    from simlib.config import SimulationConfig
+
+    config = SimulationConfig.from_json(args.config)
+    if args.backend:
+        config.run["backend"] = args.backend
+    if args.no_merge:
+        config.run["merge_synapses"] = False
+    simulate(config, timings_file=args.timings)
+
+
 def cmd_spikes_poisson(args) -> None:
     from simlib.spikes import PoissonSpikeGenerator
     from simlib.tasks import make_poisson_spikes
@@ -152,6 +164,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.set_defaults(func=cmd_spikes_info)
 
+    p = sub.add_parser("simulate", help="run a SONATA/BMTK BioNet simulation config on NEURON "
+                       "(under MPI: mpiexec -n N simlib simulate CONFIG)")
+    p.add_argument("config", help="simulation config JSON")
+    p.add_argument("--backend", choices=["neuron", "coreneuron"], help="override run.backend")
+    p.add_argument("--no-merge", action="store_true", help="one point process per synapse (run.merge_synapses)")
+    p.add_argument("--timings", help="write the phase timings (s) of rank 0 to this JSON file")
+    p.set_defaults(func=cmd_simulate)
+
     p = sub.add_parser("plot-raster", help="raster plot of a spikes file")
     p.add_argument("spikes")
     p.add_argument("-o", "--output", required=True, help="PNG file")
@@ -169,9 +189,26 @@ def main(argv=None) -> int:
     try:
         args.func(args)
     except SimlibError as exc:
-        print(f"simlib: error: {exc}", file=sys.stderr)
+        if _rank() == 0:  # every rank finds the same problem; say it once
+            print(f"simlib: error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        _finish_mpi()
     return 0
+
+
+def _rank() -> int:
+    from simlib.bionet import session
+
+    return session._session.rank if session._session is not None else 0
+
+
+def _finish_mpi() -> None:
+    """End NEURON's MPI cleanly when this process started it (a rank must not exit alone)."""
+    from simlib.bionet import session
+
+    if session._session is not None and session._session.nhost > 1:
+        session._session.pc.done()
 
 
 if __name__ == "__main__":

@@ -90,6 +90,8 @@ class MembraneReport:
         if report_dt <= 0 or abs(ratio - round(ratio)) > 1e-9:
             raise ConfigError(f"{source}.dt: expected a positive multiple of run.dt ({dt_ms} ms), got {report_dt}")
         self.dt_ms, self.tstart_ms, self.tstop_ms = report_dt, tstart_ms, tstop_ms
+        self._stride = int(round(ratio))
+        self._seen = 0  # time steps recorded so far (row 0 = the initial state)
         self.n_steps = int(round((tstop_ms - tstart_ms) / report_dt))
         sections = spec.get("sections", "soma")
         selection = select(spec.get("cells", "biophysical"), f"reports.{name}.cells")
@@ -115,7 +117,8 @@ class MembraneReport:
                     except (AttributeError, NameError):
                         raise ConfigError(f"{source}.variable_name: '{variable}' is not a range variable of "
                                           f"{seg.sec.name()}") from None
-                    rec.vectors.append(h.Vector().record(ref, report_dt))
+                    # every time step (CoreNEURON records no other interval); flush() keeps every stride-th
+                    rec.vectors.append(h.Vector().record(ref))
         if n_cells == 0:
             raise ConfigError(f"{source}.cells: the node set matches no biophysical cell")
         self._writer = None
@@ -166,14 +169,16 @@ class MembraneReport:
         if parts is None or self._writer is None:
             return
         n_rows = max((b.shape[0] for part in parts for b in part.values() if b is not None), default=0)
-        keep = min(n_rows, self.n_steps - self._written)
-        if keep <= 0:
+        rows = np.flatnonzero((self._seen + np.arange(n_rows)) % self._stride == 0)
+        self._seen += n_rows
+        rows = rows[:max(0, self.n_steps - self._written)]
+        if not rows.size:
             return
         for pop, order in self._order.items():
             blocks = [part[pop] for part in parts if part.get(pop) is not None]
             block = np.concatenate(blocks, axis=1) if blocks else np.empty((n_rows, 0))
-            self._writer.append(pop, block[:keep, order])
-        self._written += keep
+            self._writer.append(pop, block[rows][:, order])
+        self._written += rows.size
 
     def close(self) -> None:
         if self._writer is not None:
