@@ -1,1 +1,16 @@
-"""Simulation on NEURON: the only simlib package that imports neuron (lazily) or MPI."""
+"""BioNet on NEURON: biophysical cells, synapses, inputs, reports and runs from SONATA simulation configs.
+
+Only this package imports ``neuron`` (inside functions), so importing it is cheap.
+"""
+
+from simlib.bionet.weights import add_weight_function, synaptic_weight
+
+
+def simulate(config, **kw):
+    """Run a simulation config (path or SimulationConfig); see :func:`simlib.bionet.simulation.simulate`."""
+    from simlib.bionet.simulation import simulate as _simulate
+
+    return _simulate(config, **kw)
+
+
+__all__ = ["add_weight_function", "synaptic_weight", "simulate"]

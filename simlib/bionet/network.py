@@ -345,7 +345,7 @@ class Network:
 
     def _weights(self, df, src_pop: Population, trg_pop: Population, where: str) -> np.ndarray:
         n = len(df)
-        weight = df["syn_weight"].to_numpy(dtype=float) if "syn_weight" in df else np.full(n, np.nan)
+        weight = df["syn_weight"].to_numpy(dtype=float, copy=True) if "syn_weight" in df else np.full(n, np.nan)
         fn_names = (df["weight_function"].astype(object).to_numpy() if "weight_function" in df
                     else np.full(n, None, dtype=object))
         named = np.array([isinstance(v, str) and v not in ("", "NULL", "None", "nan") for v in fn_names], dtype=bool)
