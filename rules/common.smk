@@ -1,5 +1,6 @@
 # Config validation and helpers shared by every stage.
 import platform
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -17,6 +18,33 @@ validate(config, "../config/schema.yaml")  # fills the schema defaults
 
 
 ARCH = platform.machine()
+PYTHON = sys.executable  # the environment snakemake runs in (has simlib, NEURON, mpich)
+MPIEXEC = str(Path(PYTHON).with_name("mpiexec")) if Path(PYTHON).with_name("mpiexec").exists() else "mpiexec"
+
+
+def _reference_problems():
+    """Names a simulation refers to that the config does not define."""
+    problems = []
+    for sim, spec in config.get("simulations", {}).items():
+        for key, section in (("network", "networks"), ("components", "components")):
+            if spec[key] not in config.get(section, {}):
+                problems.append(f"simulations.{sim}.{key}: '{spec[key]}' is not an entry of {section}")
+        for name, inp in spec.get("inputs", {}).items():
+            ref = inp.get("spikes")
+            if ref is not None and ref not in config.get("spikes", {}):
+                problems.append(f"simulations.{sim}.inputs.{name}.spikes: '{ref}' is not an entry of spikes")
+        traces = spec.get("figures", {}).get("traces")
+        if traces and traces["report"] not in spec.get("reports", {}):
+            problems.append(f"simulations.{sim}.figures.traces.report: '{traces['report']}' is not a report of it")
+        if spec.get("backend") == "coreneuron" and not config["mechanisms"].get("coreneuron"):
+            problems.append(f"simulations.{sim}.backend: coreneuron needs mechanisms.coreneuron: true")
+        if spec.get("functions_file") and not (Path(workflow.basedir) / spec["functions_file"]).is_file():
+            problems.append(f"simulations.{sim}.functions_file: file not found: {spec['functions_file']}")
+    return problems
+
+
+if _reference_problems():
+    raise ValueError("invalid workflow config:\n" + "\n".join(f"{_config_source}: {p}" for p in _reference_problems()))
 
 
 def network_spec(net):
@@ -39,7 +67,30 @@ def all_targets():
         targets += [f"results/inputs/{name}.h5", f"results/inputs/{name}.csv"]
     for name in config.get("figures", {}).get("rasters", {}):
         targets.append(f"results/figures/rasters/{name}.png")
+    for sim, spec in config.get("simulations", {}).items():
+        targets.append(f"results/sims/{sim}/output")
+        targets += [f"results/figures/{sim}/{kind}.png" for kind in spec.get("figures", {})]
     return targets
+
+
+def sim_spec(sim):
+    return config["simulations"][sim]
+
+
+def sim_network(sim):
+    return circuit_config(sim_spec(sim)["network"])
+
+
+def sim_config_input(wc):
+    spec = sim_spec(wc.sim)
+    files = {"circuit": sim_network(wc.sim), "lib": f"results/mechanisms/{ARCH}/libnrnmech.so",
+             "components": f"results/components/{spec['components']}/components.json"}
+    for name, inp in spec.get("inputs", {}).items():
+        if "spikes" in inp:
+            files[f"spikes_{name}"] = f"results/inputs/{inp['spikes']}.h5"
+    if spec.get("functions_file"):
+        files["functions_file"] = spec["functions_file"]
+    return files
 
 
 def raster_input(wc):

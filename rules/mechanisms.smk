@@ -4,6 +4,7 @@ rule compile_mechanisms:
         lib=f"results/mechanisms/{ARCH}/libnrnmech.so",
     params:
         mod_dir=lambda wc: config["mechanisms"].get("mod_dir"),
+        coreneuron=lambda wc: config["mechanisms"].get("coreneuron", False),
     log:
         "logs/compile_mechanisms.log",
     conda:

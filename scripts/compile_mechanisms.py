@@ -6,7 +6,8 @@ from simlib.tasks import user_errors
 
 out = Path(snakemake.output.lib)
 with user_errors():
-    lib = compile_mechanisms(snakemake.params.mod_dir or MOD_DIR, output_dir=out.parent.parent)
+    lib = compile_mechanisms(snakemake.params.mod_dir or MOD_DIR, output_dir=out.parent.parent,
+                             coreneuron=snakemake.params.coreneuron)
 with open(snakemake.log[0], "w") as log:
     print(f"compiled {lib}", file=log)
 if Path(lib).resolve() != out.resolve():

@@ -101,6 +101,27 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
     return Path(output_png)
 
 
+def traces_figure(report_file, output_png, population: str | None = None, node_ids=None, average: bool = True,
+                  title: str | None = None) -> Path:
+    """Draw the traces of a compartment report (mean over cells plus individual traces) into a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simlib.analysis import plot_traces
+    from simlib.fileio import atomic_path
+    from simlib.sonata.reports import read_compartment_report
+
+    report = read_compartment_report(report_file, population)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    plot_traces(report, node_ids, average=average, title=title, ax=ax)
+    with atomic_path(output_png) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
+    plt.close(fig)
+    return Path(output_png)
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn a SimlibError into one message on stderr and exit status 1 (for scripts and the CLI)."""

@@ -1,0 +1,85 @@
+"""Write BioNet simulation configs that simlib and BMTK both run (the workflow's write_sim_config)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+
+from simlib.errors import ConfigError
+from simlib.fileio import atomic_path
+
+COMPONENT_FOLDERS = {"morphologies_dir": "morphologies", "biophysical_neuron_models_dir": "biophysical_neuron_models",
+                     "synaptic_models_dir": "synaptic_models"}
+
+
+def _portable(path, config_dir: Path) -> str:
+    """``${configdir}/<relative path>``: resolved by simlib and BMTK alike, wherever the tree is moved."""
+    rel = os.path.relpath(Path(path).resolve(), config_dir.resolve())
+    return "${configdir}" if rel == "." else f"${{configdir}}/{rel}"
+
+
+def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir, tstop_ms: float,
+                  dt_ms: float = 0.1, tstart_ms: float = 0.0, dL_um: float = 20.0, spike_threshold_mv: float = -15.0,
+                  nsteps_block: int = 5000, celsius: float = 34.0, v_init_mv: float = -80.0,
+                  inputs: dict | None = None, reports: dict | None = None, backend: str = "neuron",
+                  merge_synapses: bool = True, functions_file=None, output_dir="output") -> dict:
+    """A BioNet simulation config for the network of ``circuit_config`` (see :func:`write_bionet_config`).
+
+    Every path is written relative to the config's folder through ``${configdir}``. ``nsteps_block``
+    is always set (BMTK fails without it) and spike inputs use module ``sonata`` when written as
+    ``h5`` (BMTK's BioNet rejects ``h5``). ``backend``, ``merge_synapses`` and
+    ``components.functions_file`` are simlib's keys; BMTK ignores them.
+    """
+    from simlib.sonata.circuit import read_circuit_config
+
+    config_dir = Path(config_path).parent
+    circuit = read_circuit_config(circuit_config)
+    networks = {kind: [{k: _portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
+                for kind in ("nodes", "edges")}
+    components = {key: _portable(Path(components_dir) / sub, config_dir) for key, sub in COMPONENT_FOLDERS.items()}
+    components["mechanisms_dir"] = _portable(mechanisms_dir, config_dir)
+    if functions_file:
+        components["functions_file"] = _portable(functions_file, config_dir)
+    inputs = copy.deepcopy(inputs or {})
+    for name, spec in inputs.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"inputs.{name}: expected a mapping, got {spec!r}")
+        if spec.get("module") in ("h5", "hdf5"):
+            spec["module"] = "sonata"
+        for key in ("input_file", "file"):
+            if key in spec:
+                spec[key] = _portable(spec[key], config_dir)
+    return {
+        "target_simulator": "BioNet",
+        "run": {"tstart": tstart_ms, "tstop": tstop_ms, "dt": dt_ms, "dL": dL_um, "spike_threshold": spike_threshold_mv,
+                "nsteps_block": nsteps_block, "backend": backend, "merge_synapses": merge_synapses},
+        "conditions": {"celsius": celsius, "v_init": v_init_mv},
+        "networks": networks,
+        "components": components,
+        "inputs": inputs,
+        "reports": copy.deepcopy(reports or {}),
+        "output": {"output_dir": _portable(Path(config_dir) / output_dir, config_dir), "log_file": "log.txt",
+                   "spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
+                   "overwrite_output_dir": True},
+    }
+
+
+def write_bionet_config(config_path, **kw) -> Path:
+    """Write :func:`bionet_config` to ``config_path`` (atomically) after checking simlib accepts it.
+
+    Raises
+    ------
+    ConfigError
+        If the written config does not validate (every problem listed).
+    """
+    from simlib.config.simulation import SimulationConfig
+
+    config_path = Path(config_path)
+    data = bionet_config(config_path, **kw)
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    SimulationConfig.from_dict(data, config_dir=config_path.parent, source=config_path.name)
+    with atomic_path(config_path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+    return config_path
