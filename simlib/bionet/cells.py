@@ -207,14 +207,16 @@ def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
     """Set the parameters of an Allen perisomatic fit: Ra, cm per section type, pas, genome, ena/ek."""
     passive = fit["passive"][0]
     cm = {entry["section"]: float(entry["cm"]) for entry in passive.get("cm", [])}
-    for sec in cell.all:
-        kind = _kind(sec)
-        sec.Ra = float(passive["ra"])
-        sec.cm = cm.get(kind, sec.cm)
-        sec.insert("pas")
-        for seg in sec:
-            seg.pas.e = float(passive["e_pas"])
-    _apply_genome_and_conditions(cell, fit, source, lambda key: [sec for sec in cell.all if _kind(sec) == key])
+    ra, e_pas = float(passive["ra"]), float(passive["e_pas"])
+    for kind in SECTION_KEYS:  # the section lists partition the cell by the 4-letter type BMTK matches
+        for sec in getattr(cell, kind):
+            sec.Ra = ra
+            if kind in cm:
+                sec.cm = cm[kind]
+            sec.insert("pas")
+            sec.e_pas = e_pas
+    _apply_genome_and_conditions(cell, fit, source,
+                                 lambda key: getattr(cell, key) if key in SECTION_KEYS else [])
 
 
 def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:

@@ -20,7 +20,7 @@ import numpy as np
 from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, load_fit
 from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
                                     parse_sections, segment_key, segment_table)
-from simlib.bionet.weights import weight_function
+from simlib.bionet.weights import returns_syn_weight, weight_function
 from simlib.errors import ConfigError, FormatError
 
 log = logging.getLogger("simlib.bionet")
@@ -354,12 +354,22 @@ class Network:
                               "nor weight_function; expected one of them per edge or edge type")
         if named.any():
             columns = {c: df[c].to_numpy() for c in df.columns}
+            src_ids, trg_ids = columns["source_node_id"].astype(np.int64), columns["target_node_id"].astype(np.int64)
+            src_rows, trg_rows = src_pop.rows(src_ids), trg_pop.rows(trg_ids)
+            src_cols, trg_cols = src_pop._columns(), trg_pop._columns()
             for name in np.unique(fn_names[named]):
                 fn = weight_function(str(name), source=f"{where}: weight_function")
-                for i in np.flatnonzero(fn_names == name):
-                    src = src_pop.view(int(columns["source_node_id"][i]))
-                    trg = trg_pop.view(int(columns["target_node_id"][i]))
-                    weight[i] = float(fn(RowView(columns, int(i)), src, trg))
+                rows = np.flatnonzero(fn_names == name)
+                if returns_syn_weight(fn):
+                    if np.isnan(weight[rows]).any():
+                        raise FormatError(f"{where}: weight_function '{name}' returns syn_weight, which is missing")
+                    continue
+                for i in rows.tolist():
+                    src = RowView(src_cols, int(src_rows[i]), {"node_id": int(src_ids[i]), "population": src_pop.name,
+                                                               "population_name": src_pop.name})
+                    trg = RowView(trg_cols, int(trg_rows[i]), {"node_id": int(trg_ids[i]), "population": trg_pop.name,
+                                                               "population_name": trg_pop.name})
+                    weight[i] = float(fn(RowView(columns, i), src, trg))
         return weight
 
     def _edge_models(self, df, explicit: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -415,38 +425,42 @@ class Network:
         made = 0
         trg_pop = self.populations[edges.target_population]
         src_offset = self.populations[edges.source_population].gid_offset
-        for node_id in np.unique(edges.target):
-            gid = trg_pop.gid_offset + int(node_id)
+        gid_connect, netcon = self.pc.gid_connect, h.NetCon
+        models = self.synapse_models
+        targets, starts = np.unique(edges.target, return_index=True)
+        ends = np.append(starts[1:], edges.target.size)
+        for node_id, a, b in zip(targets.tolist(), starts.tolist(), ends.tolist()):
+            gid = trg_pop.gid_offset + node_id
             cell = self.cells[gid]
-            rows = np.arange(*edges.rows_of(int(node_id)).indices(len(edges.target)))
-            sec_ids, xs, owner = self._place(gid, cell, edges, rows)
+            sec_ids, xs, owner = self._place(gid, cell, edges, np.arange(a, b))
+            nsecs = len(cell.all)
+            if sec_ids.size and (sec_ids.min() < 0 or sec_ids.max() >= nsecs):
+                bad = int(sec_ids[(sec_ids < 0) | (sec_ids >= nsecs)][0])
+                raise FormatError(f"edge population '{edges.name}': afferent_section_id {bad} of target node "
+                                  f"{node_id} outside its {nsecs} sections")
             merged = self._merged.setdefault(gid, {})
             syns, ncs = self.synapses.setdefault(gid, []), self.netcons.setdefault(gid, [])
-            nsecs = len(cell.all)
-            for k, row in enumerate(owner):
-                sec_index, x = int(sec_ids[k]), float(xs[k])
-                if not 0 <= sec_index < nsecs:
-                    raise FormatError(f"edge population '{edges.name}': afferent_section_id {sec_index} of target "
-                                      f"node {int(node_id)} outside its {nsecs} sections")
-                sec = cell.all[sec_index]
-                model_index = int(edges.model[row])
+            sections = cell.all
+            nsegs = [sec.nseg for sec in sections]
+            model_of, weight_of, delay_of = edges.model[owner].tolist(), edges.weight[owner].tolist(), \
+                edges.delay[owner].tolist()
+            source_ids = edges.source[owner].tolist()
+            for sec_index, x, model_index, weight, delay, src in zip(sec_ids.tolist(), xs.tolist(), model_of,
+                                                                      weight_of, delay_of, source_ids):
                 syn = None
                 if merge:
-                    key = (model_index, *segment_key(sec_index, x, sec.nseg))
+                    key = (model_index, *segment_key(sec_index, x, nsegs[sec_index]))
                     syn = merged.get(key)
                 if syn is None:
-                    syn = self.synapse_models[model_index].create(sec, x)
+                    syn = models[model_index].create(sections[sec_index], x)
                     syns.append(syn)
                     if merge:
                         merged[key] = syn
-                if edges.virtual:
-                    nc = h.NetCon(source_of(int(edges.source[row])), syn)
-                else:
-                    nc = self.pc.gid_connect(src_offset + int(edges.source[row]), syn)
-                nc.weight[0] = edges.weight[row]
-                nc.delay = edges.delay[row]
+                nc = netcon(source_of(src), syn) if edges.virtual else gid_connect(src_offset + src, syn)
+                nc.weight[0] = weight
+                nc.delay = delay
                 ncs.append(nc)
-                made += 1
+            made += len(source_ids)
         self.n_synapses += made
         return made
 

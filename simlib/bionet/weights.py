@@ -116,5 +116,10 @@ def set_syn_weight(edge_props, source, target) -> float:
     return edge_props["syn_weight"]
 
 
+def returns_syn_weight(fn: WeightFunction) -> bool:
+    """Whether ``fn`` is a built-in that returns the edge's syn_weight (so weights need no call per edge)."""
+    return fn in (default_weight_fnc, wmax, set_syn_weight)
+
+
 for _fn in (default_weight_fnc, wmax, gaussianLL, set_syn_weight):
     add_weight_function(_fn)
