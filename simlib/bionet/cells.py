@@ -30,6 +30,8 @@ class Cell:
         self.axon: list = []
         self.all: list = []
         self.axon_diams: list[float] = []
+        self.position = None      # node position (µm) and rotation angles (rad), for coordinates
+        self.rotation = None
         self.celsius: float | None = None
         self.v_init: float | None = None
 
@@ -55,7 +57,7 @@ class _Morphology:
     parent_x: list[float]       # where on the parent it attaches
     child_x: list[float]        # which end of the child attaches (section orientation)
     points: list                # (n, 4) arrays of x, y, z, diam per section
-    axon_diams: list[float]     # diameters of the first two axon sections (nseg = 1), for all-active stubs
+    axon_diams: list[float]     # diameters of the first and last axon sections (nseg = 1), for all-active stubs
 
 
 @dataclass
@@ -127,7 +129,9 @@ def _import3d(swc_path, path: str) -> _Morphology:
         n = int(sec.n3d())
         points.append(np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(n)]))
     axon = [sec for sec in secs if _kind(sec) == "axon"]
-    morph = _Morphology(kinds, parent, parent_x, child_x, points, [sec.diam for sec in axon[:2]])
+    # all-active stubs take the diameters of the first and the last reconstructed axon section (as BMTK)
+    morph = _Morphology(kinds, parent, parent_x, child_x, points,
+                        [axon[0].diam, axon[-1].diam] if axon else [])
     for sec in secs:
         h.delete_section(sec=sec)
     return morph
@@ -220,20 +224,21 @@ def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
 
 
 def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
-    """Set the parameters of an Allen all-active fit (section lists, 'glob' entries skipped)."""
+    """Set the parameters of an Allen all-active fit: pas everywhere, passive e_pas/ra/cm when given,
+    then the genome per section type ('glob' entries skipped; they are run conditions)."""
     passive = fit["passive"][0]
-    for sec in cell.all:
-        sec.Ra = float(passive["ra"])
-
-    def sections(key: str) -> list:
-        if key == "glob":
-            return []  # global parameters (e.g. celsius) come from the run conditions
-        try:
-            return cell.sections(key)
-        except KeyError:
-            return []  # a section type this morphology lacks
-
-    _apply_genome_and_conditions(cell, fit, source, sections)
+    cm = {entry["section"]: float(entry["cm"]) for entry in passive.get("cm", [])}
+    for kind in SECTION_KEYS:
+        for sec in getattr(cell, kind):
+            sec.insert("pas")
+            if "e_pas" in passive:
+                sec.e_pas = float(passive["e_pas"])
+            if "ra" in passive:
+                sec.Ra = float(passive["ra"])
+            if kind in cm:
+                sec.cm = cm[kind]
+    _apply_genome_and_conditions(cell, fit, source,
+                                 lambda key: getattr(cell, key) if key in SECTION_KEYS else [])
 
 
 def _apply_genome_and_conditions(cell: Cell, fit: dict, source: str, sections) -> None:

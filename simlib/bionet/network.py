@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, load_fit
+from simlib.bionet.geometry import node_placement, segment_coordinates
 from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
                                     parse_sections, segment_key, segment_table)
 from simlib.bionet.weights import returns_syn_weight, weight_function
@@ -251,7 +252,7 @@ class Network:
             for node_id, row in zip(ids, pop.rows(ids)):
                 key = self._cell_spec(pop, int(row))
                 specs.setdefault(key, None)
-                order.append((pop.gid_offset + int(node_id), key))
+                order.append((pop.gid_offset + int(node_id), key, pop, int(row)))
         fits = {}
         for morph, fit, processing in specs:
             if fit not in fits:
@@ -260,11 +261,12 @@ class Network:
             # same way everywhere, before any cell of the network is built
             build_cell(morph, fit, processing, run["dL"], gid=-1, cache=self._morphologies, fit=fits[fit],
                        define_shape=False)
-        for i, (gid, (morph, fit, processing)) in enumerate(order):
+        for i, (gid, (morph, fit, processing), pop, row) in enumerate(order):
             if i % self.nhost != self.rank:
                 continue
             cell = build_cell(morph, fit, processing, run["dL"], gid=gid, cache=self._morphologies,
                               fit=fits[fit], define_shape=False)
+            cell.position, cell.rotation = node_placement(pop.nodes, row)
             self.cells[gid] = cell
             self.cell_keys[gid] = (str(morph), processing)
             self.pc.set_gid2node(gid, self.rank)
@@ -277,8 +279,10 @@ class Network:
         log.info("rank %d: built %d cells of %d (%d cell types) in %.2f s", self.rank, len(self.cells), len(order),
                  len(specs), time.perf_counter() - start)
 
-    def cell_fits(self) -> dict[int, tuple]:
-        return dict(self.cell_keys)
+    def segment_coordinates(self, gid: int):
+        """Segment coordinates of a local cell at its node's position and rotation (see simlib.bionet.geometry)."""
+        cell = self.cells[gid]
+        return segment_coordinates(cell, cell.position, cell.rotation)
 
     # --- edges
 

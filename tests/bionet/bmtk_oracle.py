@@ -162,15 +162,15 @@ def _save(net, out_dir: Path) -> None:
 
 
 def write_single_cell(out_dir: Path, fit: str = "472363762_fit.json", morphology: str = "Scnn1a_473845048_m.swc",
-                      population: str = "cell") -> Path:
-    """One biophysical Allen perisomatic cell (``ctdb:Biophys1.hoc``, ``aibs_perisomatic``) as a SONATA network."""
+                      population: str = "cell", model_processing: str = "aibs_perisomatic") -> Path:
+    """One biophysical Allen cell (``ctdb:Biophys1.hoc``, perisomatic by default) as a SONATA network."""
     from bmtk.builder import NetworkBuilder
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     net = NetworkBuilder(population)
     net.add_nodes(N=1, model_type="biophysical", model_template="ctdb:Biophys1.hoc",
-                  model_processing="aibs_perisomatic", dynamics_params=fit, morphology=morphology,
+                  model_processing=model_processing, dynamics_params=fit, morphology=morphology,
                   pop_name=morphology.split("_")[0], ei="e")
     _save(net, out_dir)
     return out_dir
@@ -198,7 +198,7 @@ def write_explicit_synapse_network(out_dir: Path, seed: int = 0, n_inputs: int =
     for fit in fits:
         morphology, pop_name, ei = ALLEN_CELLS[fit]
         cortex.add_nodes(N=1, model_type="biophysical", model_template="ctdb:Biophys1.hoc",
-                         model_processing="aibs_perisomatic", dynamics_params=fit, morphology=morphology,
+                         model_processing=model_processing, dynamics_params=fit, morphology=morphology,
                          pop_name=pop_name, ei=ei)
     inputs = NetworkBuilder(input_population)
     inputs.add_nodes(N=n_inputs, model_type="virtual", pop_name="input", ei="e")

@@ -1,5 +1,6 @@
 """The Snakemake workflow on the tiny config, in a temporary copy of the workflow; and bad configs."""
 
+import json
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from simlib.config import SimulationConfig
 from simlib.sonata import read_nodes
+from simlib.sonata.reports import read_compartment_report
 from simlib.spikes import SpikeTrains
 
 pytestmark = pytest.mark.workflow
@@ -61,6 +64,23 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert (comp / "synaptic_models" / "InhToExc.json").exists()
     png = wf / "results/figures/rasters/lgn_poisson.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the BioNet simulations: a BMTK-style config each, the MPI run, the figures
+    sims = wf / "results/sims"
+    config = SimulationConfig.from_json(sims / "l4_poisson/config.json")
+    assert config.run["tstop"] == 300.0 and config.run["nsteps_block"] > 0  # bmtk needs nsteps_block
+    assert config.inputs["LGN_spikes"]["input_file"] == str((wf / "results/inputs/lgn_poisson.h5").resolve())
+    assert "${configdir}" in (sims / "l4_poisson/config.json").read_text()  # portable paths
+    assert "on 2 rank(s)" in (sims / "l4_poisson/output/log.txt").read_text()
+    poisson = SpikeTrains.load(sims / "l4_poisson/output/spikes.h5")
+    assert poisson.populations == ["V1"] and poisson.n_spikes() > 10
+    clamped = SpikeTrains.load(sims / "l4_perturbation/output/spikes.h5")
+    nr5a1 = read_nodes(net / "V1_nodes.h5", net / "V1_node_types.csv").query("pop_name == 'Nr5a1'").node_id
+    during = [t for n in nr5a1 for t in clamped.get_times(n, "V1") if 110.0 < t < 300.0]
+    assert not during, "the -1 nA clamp silences Nr5a1 from 100 ms"
+    report = read_compartment_report(sims / "l4_poisson/output/membrane_potential.h5")
+    assert report.data.shape == (3000, 8) and report.variable == "v"
+    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png"):
+        assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
@@ -68,7 +88,8 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert text.count("seed: 0") == 1  # the spikes seed; edit in place so other params keep their key order
     (wf / "config/tiny.yaml").write_text(text.replace("seed: 0", "seed: 5"))
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run", "--rerun-triggers", "params")
-    assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster"}
+    assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster", "write_sim_config",
+                                                       "simulate", "sim_raster", "sim_traces"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
 
@@ -121,3 +142,15 @@ def test_user_network_script_and_other_mod_files(repo, tmp_path, bmtk_components
     lib = wf / f"results/mechanisms/{platform.machine()}/libnrnmech.so"
     names = mechanism_names(lib)
     assert "VecStim" in names and "SpikeSource" not in names  # bmtk's set was compiled, not ours
+    # the written simulation config runs in bmtk too (its mod set has VecStim), with the same spikes
+    config = wf / "results/sims/l4_poisson/config.json"
+    bmtk_config = json.loads(config.read_text())
+    bmtk_config["output"]["output_dir"] = "${configdir}/output_bmtk"
+    bmtk_config["reports"] = {}
+    (config.parent / "config_bmtk.json").write_text(json.dumps(bmtk_config))
+    proc = subprocess.run([sys.executable, str(repo / "tests/bionet/bmtk_run.py"), str(config.parent / "config_bmtk.json")],
+                          capture_output=True, text=True, cwd=config.parent, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    ours = SpikeTrains.load(config.parent / "output/spikes.h5")
+    theirs = SpikeTrains.load(config.parent / "output_bmtk/spikes.h5")
+    assert ours.n_spikes() > 0 and ours.is_equal(theirs, err=0.1)
