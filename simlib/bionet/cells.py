@@ -58,6 +58,7 @@ class _Morphology:
     child_x: list[float]        # which end of the child attaches (section orientation)
     points: list                # (n, 4) arrays of x, y, z, diam per section
     axon_diams: list[float]     # diameters of the first and last axon sections (nseg = 1), for all-active stubs
+    vectors: list | None = None  # hoc Vectors of `points`, created on first use
 
 
 @dataclass
@@ -81,17 +82,21 @@ class MorphologyCache:
         from neuron import h
 
         morph = self.parse(swc_path)
+        if morph.vectors is None:  # hoc Vectors of the points, made once and copied by pt3dadd
+            morph.vectors = [tuple(h.Vector(pts[:, k]) for k in range(4)) if len(pts) else None
+                             for pts in morph.points]
         cell = Cell(gid)
         counts = dict.fromkeys(SECTION_KEYS, 0)
         created = []
-        for kind, pts in zip(morph.kinds, morph.points):
+        pt3dadd, section = h.pt3dadd, h.Section
+        for kind, vectors in zip(morph.kinds, morph.vectors):
             if kind == "axon" and not with_axon:
                 created.append(None)
                 continue
-            sec = h.Section(name=f"{cell}.{kind}[{counts[kind]}]")
+            sec = section(name=f"{cell}.{kind}[{counts[kind]}]")
             counts[kind] += 1
-            if len(pts):
-                h.pt3dadd(h.Vector(pts[:, 0]), h.Vector(pts[:, 1]), h.Vector(pts[:, 2]), h.Vector(pts[:, 3]), sec=sec)
+            if vectors is not None:
+                pt3dadd(*vectors, sec=sec)
             getattr(cell, kind).append(sec)
             created.append(sec)
         for sec, parent, px, cx in zip(created, morph.parent, morph.parent_x, morph.child_x):

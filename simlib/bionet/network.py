@@ -20,7 +20,7 @@ import numpy as np
 from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, load_fit
 from simlib.bionet.geometry import node_placement, segment_coordinates
 from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
-                                    parse_sections, segment_key, segment_table)
+                                    parse_sections, segment_table)
 from simlib.bionet.weights import returns_syn_weight, weight_function
 from simlib.errors import ConfigError, FormatError
 
@@ -430,7 +430,7 @@ class Network:
         trg_pop = self.populations[edges.target_population]
         src_offset = self.populations[edges.source_population].gid_offset
         gid_connect, netcon = self.pc.gid_connect, h.NetCon
-        models = self.synapse_models
+        create = [m.factory() for m in self.synapse_models]
         targets, starts = np.unique(edges.target, return_index=True)
         ends = np.append(starts[1:], edges.target.size)
         for node_id, a, b in zip(targets.tolist(), starts.tolist(), ends.tolist()):
@@ -452,11 +452,12 @@ class Network:
             for sec_index, x, model_index, weight, delay, src in zip(sec_ids.tolist(), xs.tolist(), model_of,
                                                                       weight_of, delay_of, source_ids):
                 syn = None
-                if merge:
-                    key = (model_index, *segment_key(sec_index, x, nsegs[sec_index]))
+                if merge:  # the node the point process sits on (see synapses.segment_key), section ends apart
+                    nseg = nsegs[sec_index]
+                    key = (model_index, sec_index, -1 if x <= 0.0 else nseg if x >= 1.0 else min(int(x * nseg), nseg - 1))
                     syn = merged.get(key)
                 if syn is None:
-                    syn = models[model_index].create(sections[sec_index], x)
+                    syn = create[model_index](sections[sec_index], x)
                     syns.append(syn)
                     if merge:
                         merged[key] = syn
@@ -537,11 +538,14 @@ class Network:
 
 
 def _factorize(*columns) -> tuple[np.ndarray, list[tuple]]:
-    """Integer code of each row's combination of values (as text), and the combinations."""
-    keys = list(zip(*(c.astype(str).to_numpy() for c in columns)))
-    index: dict[tuple, int] = {}
-    codes = np.array([index.setdefault(k, len(index)) for k in keys], dtype=np.int64)
-    return codes, list(index)
+    """Integer code of each row's combination of values (as text), and the combinations (first-seen order)."""
+    import pandas as pd
+
+    joined = columns[0].astype(str)
+    for column in columns[1:]:
+        joined = joined + "\x1f" + column.astype(str)
+    codes, uniques = pd.factorize(joined.to_numpy(dtype=object))
+    return np.asarray(codes, dtype=np.int64), [tuple(u.split("\x1f")) for u in uniques]
 
 
 def _component(components: Mapping, key: str, name: str, where: str, suffix: str = "") -> Path:

@@ -39,6 +39,20 @@ class SynapseModel:
             setattr(syn, name, value)
         return syn
 
+    def factory(self):
+        """A function (sec, x) -> new point process, with the NEURON class looked up once."""
+        from neuron import h
+
+        cls, params = getattr(h, self.point_process), self.params
+
+        def create(sec, x):
+            syn = cls(x, sec=sec)
+            for name, value in params:
+                setattr(syn, name, value)
+            return syn
+
+        return create
+
 
 def _exp2syn(p: dict) -> tuple:
     return ("Exp2Syn", (("e", float(p["erev"])), ("tau1", float(p["tau1"])), ("tau2", float(p["tau2"]))))

@@ -198,7 +198,7 @@ def write_explicit_synapse_network(out_dir: Path, seed: int = 0, n_inputs: int =
     for fit in fits:
         morphology, pop_name, ei = ALLEN_CELLS[fit]
         cortex.add_nodes(N=1, model_type="biophysical", model_template="ctdb:Biophys1.hoc",
-                         model_processing=model_processing, dynamics_params=fit, morphology=morphology,
+                         model_processing="aibs_perisomatic", dynamics_params=fit, morphology=morphology,
                          pop_name=pop_name, ei=ei)
     inputs = NetworkBuilder(input_population)
     inputs.add_nodes(N=n_inputs, model_type="virtual", pop_name="input", ei="e")
