@@ -12,6 +12,9 @@ from simlib.fileio import atomic_path
 
 COMPONENT_FOLDERS = {"morphologies_dir": "morphologies", "biophysical_neuron_models_dir": "biophysical_neuron_models",
                      "synaptic_models_dir": "synaptic_models"}
+# BMTK reads the dynamics_params JSON of virtual (LGN) nodes from filter_models_dir and fails when the
+# key or a file is missing; simlib's BioNet does not need them. Written when the folder exists.
+OPTIONAL_FOLDERS = {"filter_models_dir": "filter_models"}
 
 
 def _portable(path, config_dir: Path) -> str:
@@ -39,6 +42,8 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     networks = {kind: [{k: _portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
                 for kind in ("nodes", "edges")}
     components = {key: _portable(Path(components_dir) / sub, config_dir) for key, sub in COMPONENT_FOLDERS.items()}
+    components.update({key: _portable(Path(components_dir) / sub, config_dir) for key, sub in OPTIONAL_FOLDERS.items()
+                       if (Path(components_dir) / sub).is_dir()})
     components["mechanisms_dir"] = _portable(mechanisms_dir, config_dir)
     if functions_file:
         components["functions_file"] = _portable(functions_file, config_dir)

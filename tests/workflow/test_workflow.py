@@ -68,7 +68,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     sims = wf / "results/sims"
     config = SimulationConfig.from_json(sims / "l4_poisson/config.json")
     assert config.run["tstop"] == 300.0 and config.run["nsteps_block"] > 0  # bmtk needs nsteps_block
-    assert config.inputs["LGN_spikes"]["input_file"] == str((wf / "results/inputs/lgn_poisson.h5").resolve())
+    assert Path(config.inputs["LGN_spikes"]["input_file"]).resolve() == (wf / "results/inputs/lgn_poisson.h5").resolve()
     assert "${configdir}" in (sims / "l4_poisson/config.json").read_text()  # portable paths
     assert "on 2 rank(s)" in (sims / "l4_poisson/output/log.txt").read_text()
     poisson = SpikeTrains.load(sims / "l4_poisson/output/spikes.h5")
@@ -136,6 +136,9 @@ def test_user_network_script_and_other_mod_files(repo, tmp_path, bmtk_components
     cfg = yaml.safe_load((wf / "config/tiny.yaml").read_text())
     cfg["networks"]["l4"] = {"script": "examples/l4_network_script.py", "seed": 3, "params": {"scale": 0.2}}
     cfg["mechanisms"] = {"mod_dir": str(bmtk_components / "mechanisms" / "modfiles")}
+    # one point process per synapse, as bmtk: merged synapses sum in another order (rounding), which this
+    # recurrent network amplifies into spike-time shifts after ~200 ms
+    cfg["simulations"]["l4_poisson"]["merge_synapses"] = False
     (wf / "config/script.yaml").write_text(yaml.safe_dump(cfg))
     run(wf, "--configfile", "config/script.yaml")
     assert len(read_nodes(wf / "results/networks/l4/V1_nodes.h5")) == 60
@@ -147,10 +150,12 @@ def test_user_network_script_and_other_mod_files(repo, tmp_path, bmtk_components
     bmtk_config = json.loads(config.read_text())
     bmtk_config["output"]["output_dir"] = "${configdir}/output_bmtk"
     bmtk_config["reports"] = {}
+    # bmtk needs the LGN nodes' filter models (dynamics_params) even to play their spikes
+    bmtk_config["components"]["filter_models_dir"] = str(bmtk_components / "filter_models")
     (config.parent / "config_bmtk.json").write_text(json.dumps(bmtk_config))
     proc = subprocess.run([sys.executable, str(repo / "tests/bionet/bmtk_run.py"), str(config.parent / "config_bmtk.json")],
                           capture_output=True, text=True, cwd=config.parent, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ours = SpikeTrains.load(config.parent / "output/spikes.h5")
     theirs = SpikeTrains.load(config.parent / "output_bmtk/spikes.h5")
-    assert ours.n_spikes() > 0 and ours.is_equal(theirs, err=0.1)
+    assert ours.n_spikes() > 0 and ours.is_equal(theirs, err=0.01)
