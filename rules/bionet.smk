@@ -22,6 +22,8 @@ rule simulate:
         lib=f"results/mechanisms/{ARCH}/libnrnmech.so",
     output:
         directory("results/sims/{sim}/output"),
+    params:
+        python=PYTHON,
     threads: lambda wc: sim_spec(wc.sim)["ranks"]  # ranks count against --cores
     resources:
         mpi=MPIEXEC,
@@ -31,4 +33,4 @@ rule simulate:
     conda:
         "../envs/neuron.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} {PYTHON} -m simlib simulate {input.config} > {log} 2>&1"
+        "{resources.mpi} -n {resources.tasks} {params.python} -m simlib simulate {input.config} > {log} 2>&1"

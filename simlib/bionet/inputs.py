@@ -23,7 +23,8 @@ INPUT_MODULES = {"spikes": tuple(SPIKE_FILE_TYPES), "current_clamp": ("IClamp",)
 
 
 def accepted_text() -> str:
-    return "; ".join(f"input_type '{t}' with module {', '.join(repr(m) for m in ms)}" for t, ms in INPUT_MODULES.items())
+    return "; ".join(f"input_type '{t}' with module {', '.join(repr(m) for m in ms)}"
+                     for t, ms in INPUT_MODULES.items())
 
 
 def check_input(name: str, spec: dict, source: str) -> tuple[str, str]:

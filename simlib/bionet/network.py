@@ -454,7 +454,8 @@ class Network:
                 syn = None
                 if merge:  # the node the point process sits on (see synapses.segment_key), section ends apart
                     nseg = nsegs[sec_index]
-                    key = (model_index, sec_index, -1 if x <= 0.0 else nseg if x >= 1.0 else min(int(x * nseg), nseg - 1))
+                    node = -1 if x <= 0.0 else nseg if x >= 1.0 else min(int(x * nseg), nseg - 1)
+                    key = (model_index, sec_index, node)
                     syn = merged.get(key)
                 if syn is None:
                     syn = create[model_index](sections[sec_index], x)

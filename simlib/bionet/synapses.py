@@ -112,7 +112,8 @@ class SegmentTable:
         key = (tuple(target_sections), tuple(float(d) for d in distance_range))
         if key not in self._candidates:
             dmin, dmax = key[1]
-            overlap = np.maximum(0.0, np.minimum(self.dist1_um, dmax) - np.maximum(self.dist0_um, dmin)) / self.length_um
+            overlap_um = np.minimum(self.dist1_um, dmax) - np.maximum(self.dist0_um, dmin)
+            overlap = np.maximum(0.0, overlap_um) / self.length_um
             codes = [SECTION_TYPES[name] for name in key[0]]
             index = np.flatnonzero((overlap > 0) & np.isin(self.swc_type, codes))
             weight = self.length_um[index] * overlap[index]
