@@ -203,8 +203,15 @@ def _load_components(config, session) -> None:
     templates = comps.get("templates_dir")
     for folder in ([templates] if isinstance(templates, str) else list(templates or [])):
         # accepted as in BMTK; simlib builds ctdb:Biophys1 cells itself, so no template is required
+        h.load_file("stdlib.hoc")
+        h.load_file("import3d.hoc")  # BMTK's templates use Import3d
         for hoc in sorted(Path(folder).glob("*.hoc")):
-            h.load_file(str(hoc))
+            try:
+                ok = h.load_file(str(hoc))
+            except RuntimeError:
+                ok = 0
+            if not ok:
+                raise ConfigError(f"{config.source}: components.templates_dir: NEURON could not load {hoc}")
     functions = comps.get("functions_file")
     for path in ([functions] if isinstance(functions, str) else list(functions or [])):
         load_functions_file(path, source=f"{config.source}: components.functions_file")

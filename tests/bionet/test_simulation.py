@@ -179,3 +179,39 @@ def test_weight_function_from_functions_file(setup, nrnmech, baseline, tmp_path)
     ids, _ = read_spikes(config.parent / "output" / "spikes.h5")
     exc_before = np.sum(want[0] < 6)
     assert np.sum(ids < 6) > 1.5 * exc_before, "stronger E->E weights raise the excitatory rate"
+
+
+def test_mechanisms_dir_with_modfiles_compiled_in_place(setup, tmp_path, bmtk_components):
+    """A BMTK-style components/mechanisms folder (modfiles/ only) is compiled on first use; templates_dir
+    is accepted; node sets from node_sets_file; spikes sorted by node id."""
+    import platform
+    import shutil
+
+    from simlib.mechanisms import MOD_DIR
+
+    root, components, net = setup
+    mech = tmp_path / "mechanisms"
+    shutil.copytree(MOD_DIR, mech / "modfiles", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    (tmp_path / "node_sets.json").write_text(json.dumps({"excitatory": {"population": "V1", "ei": "e"}}))
+    config = write_config(tmp_path / "config.json", net, components, mech, 200.0,
+                          inputs=spikes_input(root / "lgn.h5"),
+                          reports={"v": {"module": "membrane_report", "cells": "excitatory", "variable_name": "v",
+                                         "sections": "soma"}},
+                          node_sets_file=str(tmp_path / "node_sets.json"))
+    data = json.loads(config.read_text())
+    data["components"]["templates_dir"] = str(bmtk_components / "templates")
+    data["output"]["spikes_sort_order"] = "node_id"
+    config.write_text(json.dumps(data))
+    proc = run_simlib(config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (mech / platform.machine() / "libnrnmech.so").is_file()
+    ids, times = read_spikes(tmp_path / "output" / "spikes.h5")
+    assert ids.size > 0 and np.all(np.diff(ids) >= 0)
+    with h5py.File(tmp_path / "output" / "spikes.h5") as h5:
+        assert h5["spikes/V1"].attrs["sorting"] == 1  # SONATA enum: by_id
+    with h5py.File(tmp_path / "output" / "v.h5") as h5:
+        assert list(h5["report/V1/mapping/node_ids"][()]) == list(range(6))
+    # a second run finds the library and does not compile again
+    stamp = (mech / platform.machine() / "libnrnmech.so").stat().st_mtime
+    assert run_simlib(config).returncode == 0
+    assert (mech / platform.machine() / "libnrnmech.so").stat().st_mtime == stamp
