@@ -1,0 +1,1 @@
+"""FilterNet: LGN firing rates and spikes from visual stimuli (linear-nonlinear-Poisson filter models)."""
