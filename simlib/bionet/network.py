@@ -152,7 +152,6 @@ class Network:
         self.n_synapses = 0                                   # synapses (one NetCon each) on this rank
         self.times = SetupTimes()
         self._tables: dict[tuple, SegmentTable] = {}
-        self._rng_used: dict[int, int] = {}                   # gid -> uniforms drawn so far
         self._rngs: dict[int, np.random.RandomState] = {}
         self._model_specs: list[tuple] = []
         self._merged: dict[int, dict] = {}                   # gid -> merged point processes by segment
