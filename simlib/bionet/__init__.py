@@ -3,6 +3,7 @@
 Only this package imports ``neuron`` (inside functions), so importing it is cheap.
 """
 
+from simlib.bionet.generators import add_spikes_generator, spikes_generator
 from simlib.bionet.weights import add_weight_function, synaptic_weight
 
 
@@ -13,4 +14,4 @@ def simulate(config, **kw):
     return _simulate(config, **kw)
 
 
-__all__ = ["add_weight_function", "synaptic_weight", "simulate"]
+__all__ = ["add_weight_function", "synaptic_weight", "add_spikes_generator", "spikes_generator", "simulate"]

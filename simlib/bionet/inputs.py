@@ -19,7 +19,8 @@ from simlib.errors import ConfigError, FormatError
 log = logging.getLogger("simlib.bionet")
 
 SPIKE_FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
-INPUT_MODULES = {"spikes": tuple(SPIKE_FILE_TYPES), "current_clamp": ("IClamp",)}
+INPUT_MODULES = {"spikes": (*SPIKE_FILE_TYPES, "function"), "current_clamp": ("IClamp",),
+                 "syn_activity": ("syn_activity",)}
 
 
 def accepted_text() -> str:
@@ -47,10 +48,13 @@ def add_inputs(network, select: Callable, merge: bool = True) -> list:
     specs = {name: (spec, *check_input(name, spec, config.source)) for name, spec in config.inputs.items()}
     keep = []
     for name, (spec, input_type, module) in specs.items():
-        if input_type == "spikes":
+        if input_type == "spikes" and module == "function":
+            _generated_spikes(network, name, spec, select, merge)
+        elif input_type == "spikes":
             keep.append(_spikes(network, name, spec, module, select, merge))
-        else:
+        elif input_type == "current_clamp":
             keep += _current_clamps(network, name, spec, select)
+        # syn_activity acts while the recurrent synapses are built: see add_spontaneous_activity
     network.times.inputs += time.perf_counter() - start
     return keep
 
@@ -94,6 +98,95 @@ def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
         total += network.connect_virtual(population, times_of, merge=merge)
     log.info("rank %d: input %s: %d synapses from virtual cells", network.rank, name, total)
     return trains
+
+
+def _generated_spikes(network, name: str, spec: dict, select, merge: bool) -> None:
+    """``module: function``: trains from a registered generator, computed on rank 0 for every node of the set."""
+    from simlib.bionet.generators import NodeView, SimulationInfo, generated_times, get_spikes_generator
+
+    source = f"{network.config.source}: inputs.{name}"
+    if "spikes_function" not in spec:
+        raise ConfigError(f"{source}.spikes_function: missing; expected the name of a @spikes_generator function")
+    if "node_set" not in spec:
+        raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
+    fn = get_spikes_generator(spec["spikes_function"], source=f"{source}.spikes_function")
+    selection = select(spec["node_set"], f"inputs.{name}.node_set")
+    run = network.config.run
+    sim = SimulationInfo(float(run["tstart"]), float(run["tstop"]), float(run["dt"]))
+    trains = None
+    if network.rank == 0:
+        trains = {}
+        for population, node_ids in selection.items():
+            pop = network.population(population, source)
+            columns = pop._columns()
+            for node_id, row in zip(np.asarray(node_ids).tolist(), pop.rows(node_ids).tolist()):
+                props = {c: (v.item() if isinstance(v, np.generic) else v)
+                         for c, v in ((c, columns[c][row]) for c in columns)}
+                node = NodeView(props, int(node_id), population)
+                trains[(population, int(node_id))] = generated_times(fn, node, sim, source)
+    if network.nhost > 1:
+        trains = network.pc.py_broadcast(trains, 0)
+    total = 0
+    for population in selection:
+        def times_of(node_id: int, population=population) -> np.ndarray:
+            return trains.get((population, node_id), np.empty(0))
+
+        total += network.connect_virtual(population, times_of, merge=merge)
+    log.info("rank %d: input %s (%s): %d synapses from virtual cells", network.rank, name, spec["spikes_function"],
+             total)
+
+
+def add_spontaneous_activity(network, select) -> None:
+    """Register every ``syn_activity`` input with the network (before its recurrent synapses are built)."""
+    for name, spec in network.config.inputs.items():
+        if spec.get("input_type") != "syn_activity":
+            continue
+        check_input(name, spec, network.config.source)
+        source = f"{network.config.source}: inputs.{name}"
+        if not isinstance(spec.get("precell_filter"), dict):
+            raise ConfigError(f"{source}.precell_filter: missing; expected an attribute filter of the source cells, "
+                              "e.g. {\"population\": \"V1\", \"ei\": \"e\"}")
+        pre = select(spec["precell_filter"], f"inputs.{name}.precell_filter")
+        post = select(spec["postcell_filter"], f"inputs.{name}.postcell_filter") if spec.get("postcell_filter") else None
+        if "timestamps" not in spec:
+            raise ConfigError(f"{source}.timestamps: missing; expected a list of times (ms) or a text file of them")
+        network.add_spontaneous(pre, post, read_timestamps(spec["timestamps"], f"{source}.timestamps"))
+
+
+def read_timestamps(value, source: str) -> np.ndarray:
+    """Times (ms) from a number, a list of numbers, or a text file with one time per line.
+
+    Raises
+    ------
+    ConfigError, FormatError
+        A non-number (the file's line is named), a negative time, a missing file.
+    """
+    from pathlib import Path
+
+    if isinstance(value, str):
+        path = Path(value)
+        if not path.is_file():
+            raise ConfigError(f"{source}: timestamps file not found: {path}")
+        times = []
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            try:
+                times.append(float(text))
+            except ValueError:
+                raise FormatError(f"{path}: line {number}: '{text}' is not a time in ms; expected one number per "
+                                  "line") from None
+    else:
+        values = value if isinstance(value, (list, tuple)) else [value]
+        try:
+            times = [float(v) for v in values]
+        except (TypeError, ValueError):
+            raise ConfigError(f"{source}: expected numbers (ms), got {value!r}") from None
+    times = np.asarray(times, dtype=float)
+    if not times.size or np.any(~np.isfinite(times)) or np.any(times < 0):
+        raise ConfigError(f"{source}: expected at least one finite time >= 0 ms, got {times[:5].tolist()}")
+    return np.sort(times)
 
 
 def _as_list(value, n: int | None, key: str, source: str) -> list[float]:

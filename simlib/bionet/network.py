@@ -112,6 +112,7 @@ class EdgeSet:
     delay: np.ndarray
     model: np.ndarray           # index into Network.synapse_models
     placement: np.ndarray       # index into Network.placements (random placement rule)
+    driver: np.ndarray | None = None  # syn_activity: index of the spontaneous source driving a row, -1 = silenced
 
     def rows_of(self, node_id: int) -> slice:
         a, b = np.searchsorted(self.target, [node_id, node_id + 1])
@@ -158,6 +159,8 @@ class Network:
         self._morphologies = MorphologyCache()
         self._edge_sets: list[EdgeSet] | None = None
         self._trigger = None
+        self.spontaneous: list[tuple[dict, dict, np.ndarray]] = []   # syn_activity: (pre ids, post ids, times)
+        self._spont_sources: list = []
         self._load_populations()
 
     # --- nodes
@@ -448,8 +451,9 @@ class Network:
             model_of, weight_of, delay_of = edges.model[owner].tolist(), edges.weight[owner].tolist(), \
                 edges.delay[owner].tolist()
             source_ids = edges.source[owner].tolist()
-            for sec_index, x, model_index, weight, delay, src in zip(sec_ids.tolist(), xs.tolist(), model_of,
-                                                                      weight_of, delay_of, source_ids):
+            drivers = edges.driver[owner].tolist() if edges.driver is not None else None
+            for i, (sec_index, x, model_index, weight, delay, src) in enumerate(zip(
+                    sec_ids.tolist(), xs.tolist(), model_of, weight_of, delay_of, source_ids)):
                 syn = None
                 if merge:  # the node the point process sits on (see synapses.segment_key), section ends apart
                     nseg = nsegs[sec_index]
@@ -461,7 +465,12 @@ class Network:
                     syns.append(syn)
                     if merge:
                         merged[key] = syn
-                nc = netcon(source_of(src), syn) if edges.virtual else gid_connect(src_offset + src, syn)
+                if drivers is not None and drivers[i] >= 0:
+                    nc = netcon(self._spontaneous_source(drivers[i]), syn)
+                else:
+                    nc = netcon(source_of(src), syn) if edges.virtual else gid_connect(src_offset + src, syn)
+                    if drivers is not None:
+                        weight = 0.0  # syn_activity silences the recurrent synapses it does not drive
                 nc.weight[0] = weight
                 nc.delay = delay
                 ncs.append(nc)
@@ -504,10 +513,45 @@ class Network:
             owner, sec_ids, xs = owner[keep], sec_ids[keep], xs[keep]
         return sec_ids, xs, owner
 
+    def add_spontaneous(self, pre: dict, post: dict | None, times_ms) -> None:
+        """syn_activity: recurrent synapses from ``pre`` onto ``post`` cells ({population: node ids}, post None =
+        all) fire at ``times_ms`` instead of when their source spikes; all other recurrent synapses are silenced
+        (weight 0), as BMTK's spontaneous-synapse cells do. Call before :meth:`build_recurrent_synapses`."""
+        self.spontaneous.append(({k: np.asarray(v) for k, v in pre.items()},
+                                 None if post is None else {k: np.asarray(v) for k, v in post.items()},
+                                 np.sort(np.asarray(times_ms, dtype=float))))
+
+    def _drivers(self, edges: EdgeSet) -> np.ndarray:
+        driver = np.full(edges.target.size, -1, dtype=np.int64)
+        for k, (pre, post, _) in enumerate(self.spontaneous):
+            match = np.isin(edges.source, pre.get(edges.source_population, []))
+            if post is not None:
+                match &= np.isin(edges.target, post.get(edges.target_population, []))
+            driver[match & (driver < 0)] = k
+        return driver
+
+    def _spontaneous_source(self, k: int):
+        from simlib.mechanisms.events import event_source_kind, make_trigger, spike_train_source, vecstim_source
+
+        while len(self._spont_sources) <= k:
+            times = self.spontaneous[len(self._spont_sources)][2]
+            if event_source_kind() == "VecStim":
+                source = vecstim_source(times)
+            else:
+                if self._trigger is None:
+                    self._trigger = make_trigger()
+                source = spike_train_source(times, self._trigger)
+            self._spont_sources.append(source)
+        return self._spont_sources[k].cell
+
     def build_recurrent_synapses(self, merge: bool = True) -> int:
         import time
 
         start = time.perf_counter()
+        if self.spontaneous:
+            for edges in self._edge_sets_all():
+                if not edges.virtual:
+                    edges.driver = self._drivers(edges)
         made = sum(self._connect(s, None, merge) for s in self._edge_sets_all() if not s.virtual)
         self.times.synapses += time.perf_counter() - start
         log.info("rank %d: %d recurrent synapses in %.2f s", self.rank, made, time.perf_counter() - start)

@@ -70,6 +70,7 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
     select = _selector(config, network)
     merge = bool(run["merge_synapses"])
     network.build_cells()
+    input_modules.add_spontaneous_activity(network, select)
     network.build_recurrent_synapses(merge=merge)
     keep = input_modules.add_inputs(network, select, merge=merge)
     celsius, v_init = _conditions(config, network, session)

@@ -89,3 +89,30 @@ def test_l4_network_population_rates_within_10_percent(tmp_path, mech_dir):
     matched = np.mean([np.isin(np.round(t, 1), np.round(by_node(bmtk).get(n, []), 1)).mean()
                        for n, t in by_node(ours).items()])
     assert matched > 0.5
+
+
+def test_syn_activity_same_as_bmtk(tmp_path, mech_dir):
+    """Spontaneous exc -> all synapses at given times (bmtk implements precell_filter): same soma traces."""
+    from simnet import build_network, offline_components
+
+    components = offline_components(tmp_path / "components")
+    net = build_network(tmp_path / "network")
+    spont = {"spont": {"input_type": "syn_activity", "module": "syn_activity",
+                       "precell_filter": {"population": "V1", "ei": "e"}, "timestamps": [50.0, 120.0, 200.0]}}
+    report = {"soma_v": {"module": "membrane_report", "cells": {"population": "V1"}, "variable_name": "v",
+                         "sections": "soma"}}
+    traces = {}
+    for who in ("bmtk", "simlib"):
+        cfg = oracle.write_bmtk_config(tmp_path / f"config_{who}.json", net, components, mech_dir,
+                                       tmp_path / f"output_{who}", 300.0, inputs=spont, reports=report)
+        if who == "bmtk":
+            oracle.run_bmtk(cfg, timeout=600)
+        else:
+            proc = run_simlib(cfg)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+        with h5py.File(tmp_path / f"output_{who}" / "soma_v.h5") as h5:
+            traces[who] = h5["report/V1/data"][()]
+    theirs, mine = traces["bmtk"], traces["simlib"]
+    np.testing.assert_allclose(mine[1:], theirs[:-1], atol=1e-6)
+    k = int(52.0 / 0.1)
+    assert np.all(mine[k + 10] - mine[k - 5] > 0.05), "every cell gets the spontaneous EPSPs"
