@@ -19,7 +19,7 @@ from simlib.errors import ConfigError, FormatError
 log = logging.getLogger("simlib.bionet")
 
 SPIKE_FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
-INPUT_MODULES = {"spikes": (*SPIKE_FILE_TYPES, "function"), "current_clamp": ("IClamp",),
+INPUT_MODULES = {"spikes": (*SPIKE_FILE_TYPES, "function", "ecephys_probe"), "current_clamp": ("IClamp",),
                  "syn_activity": ("syn_activity",)}
 
 
@@ -50,6 +50,8 @@ def add_inputs(network, select: Callable, merge: bool = True) -> list:
     for name, (spec, input_type, module) in specs.items():
         if input_type == "spikes" and module == "function":
             _generated_spikes(network, name, spec, select, merge)
+        elif input_type == "spikes" and module == "ecephys_probe":
+            _ecephys_spikes(network, name, spec, select, merge)
         elif input_type == "spikes":
             keep.append(_spikes(network, name, spec, module, select, merge))
         elif input_type == "current_clamp":
@@ -134,6 +136,42 @@ def _generated_spikes(network, name: str, spec: dict, select, merge: bool) -> No
         total += network.connect_virtual(population, times_of, merge=merge)
     log.info("rank %d: input %s (%s): %d synapses from virtual cells", network.rank, name, spec["spikes_function"],
              total)
+
+
+def _ecephys_spikes(network, name: str, spec: dict, select, merge: bool) -> None:
+    """``module: ecephys_probe``: units of NWB sessions mapped onto a virtual population (on rank 0, broadcast)."""
+    from simlib.spikes.ecephys import EcephysInput
+
+    source = f"{network.config.source}: inputs.{name}"
+    for key in ("input_file", "node_set"):
+        if key not in spec:
+            raise ConfigError(f"{source}.{key}: missing; an ecephys_probe input needs input_file and node_set")
+    selection = select(spec["node_set"], f"inputs.{name}.node_set")
+    trains, error = None, None
+    if network.rank == 0:
+        try:
+            reader = EcephysInput(spec["input_file"], units=spec.get("units"), mapping=spec.get("mapping", "sample"),
+                                  interval=spec.get("interval"),
+                                  interval_offset_ms=float(network.config.run["tstart"])
+                                  + float(spec.get("interval_offset", 0.0)),
+                                  missing_ids=spec.get("missing_ids", "fail"), seed=int(spec.get("seed", 0)),
+                                  source=source)
+            trains = {pop: reader.trains(ids) for pop, ids in selection.items()}
+        except (ConfigError, FormatError) as exc:
+            error = exc
+    if network.nhost > 1:
+        trains, message = network.pc.py_broadcast((trains, str(error) if error else ""), 0)
+        if message and error is None:
+            raise ConfigError(message)
+    if error is not None:
+        raise error
+    total = 0
+    for population in selection:
+        def times_of(node_id: int, population=population) -> np.ndarray:
+            return trains[population].get(node_id, np.empty(0))
+
+        total += network.connect_virtual(population, times_of, merge=merge)
+    log.info("rank %d: input %s (ecephys_probe): %d synapses from virtual cells", network.rank, name, total)
 
 
 def add_spontaneous_activity(network, select) -> None:
