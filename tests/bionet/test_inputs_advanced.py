@@ -153,3 +153,38 @@ def test_read_timestamps(tmp_path):
         read_timestamps(str(tmp_path / "none.txt"), "t")
     with pytest.raises(ConfigError, match=">= 0 ms"):
         read_timestamps([-2.0], "t")
+
+
+def test_ecephys_probe_input_delivers_the_sampled_units(setup):
+    """NWB units sampled onto the LGN population drive the network exactly as the same trains from a file."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "spikes"))
+    from ecephys_sessions import write_session
+
+    from simlib.spikes import SpikeTrains
+    from simlib.spikes.ecephys import EcephysInput
+
+    root = setup[0]
+    nwb = write_session(root / "session.nwb", 715093703, seed=2, n_units_by_area={"VISl": 10, "CA1": 4})
+    spec = {"input_type": "spikes", "module": "ecephys_probe", "input_file": str(nwb), "node_set": "LGN",
+            "units": {"location": "VISl"}, "mapping": "sample", "interval": [1000.0, 1400.0], "seed": 5}
+    config, proc = run(setup, "ecephys", {"visl": spec}, functions=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = EcephysInput(nwb, units={"location": "VISl"}, mapping="sample", interval=[1000.0, 1400.0],
+                            seed=5).trains(range(8))
+    trains = SpikeTrains(population="LGN")
+    for node, times in expected.items():
+        trains.add_spikes(np.full(times.size, node), times)
+    assert len(trains) > 20
+    trains.to_sonata(root / "ecephys_same.h5")
+    filed = {"lgn": {"input_type": "spikes", "module": "sonata", "input_file": str(root / "ecephys_same.h5"),
+                     "node_set": "LGN"}}
+    config_file, proc = run(setup, "ecephys_file", filed, functions=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert np.array_equal(soma_v(config), soma_v(config_file))
+    # a filter matching no unit: one clear error before the run
+    spec_bad = dict(spec, units={"location": "Mars"})
+    config_bad, proc = run(setup, "ecephys_bad", {"visl": spec_bad}, functions=False, reports={})
+    assert proc.returncode == 1 and "matches no unit" in proc.stderr and "Traceback" not in proc.stderr
