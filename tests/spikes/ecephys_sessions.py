@@ -209,8 +209,7 @@ def expected_presentations(path, name: str = "drifting_gratings_presentations") 
 
 def _add_electrodes(nwb: pynwb.NWBFile, areas: dict[str, int], chan0: int) -> tuple[list[int], list[str]]:
     """Two channels per area, then two grey channels above the brain, as on a probe's shank."""
-    device = nwb.create_device(name="probeA", description="Neuropixels 1.0 (synthetic)",
-                               manufacturer="imec")
+    device = nwb.create_device(name="probeA", description="Neuropixels 1.0 (synthetic)")
     group = nwb.create_electrode_group(name="probeA", description="Neuropixels probe A",
                                        location="See electrode locations", device=device)
     for name, desc in [("probe_vertical_position", "Depth of the channel on the probe (um)"),
@@ -221,8 +220,8 @@ def _add_electrodes(nwb: pynwb.NWBFile, areas: dict[str, int], chan0: int) -> tu
     labels = [a for a in areas for _ in range(2)] + ["grey", "grey"]
     channel_ids = [chan0 + k for k in range(len(labels))]
     for k, (cid, area) in enumerate(zip(channel_ids, labels)):
-        nwb.add_electrode(id=cid, location=area, group=group, x=float(8000 - 20 * k),
-                          y=float(3000 - 20 * k), z=float(7000), imp=np.nan, filtering="AP band 500 Hz highpass",
+        nwb.add_electrode(id=cid, location=area, group=group, x=float(8000 - 20 * k), y=float(3000 - 20 * k),
+                          z=7000.0, imp=np.nan, filtering="AP band 500 Hz highpass",
                           probe_vertical_position=20 * k, probe_horizontal_position=[43, 11][k % 2],
                           probe_id=0, local_index=k, valid_data=True)
     return channel_ids, labels
@@ -259,9 +258,10 @@ def _add_units(nwb: pynwb.NWBFile, areas: dict[str, int], channel_ids: list[int]
     for name, desc in columns:
         nwb.add_unit_column(name=name, description=desc, index=(name == "spike_amplitudes"))
     for k in range(n):
-        row = dict(id=unit0 + k, spike_times=times[bounds[k]:bounds[k + 1]],
-                   firing_rate=float(counts[k] / duration_s), quality=str(quality[k]), snr=float(snr[k]),
-                   cluster_id=k, local_index=k, spike_amplitudes=amplitudes[bounds[k]:bounds[k + 1]])
+        spikes = slice(bounds[k], bounds[k + 1])
+        row = {"id": unit0 + k, "spike_times": times[spikes], "firing_rate": float(counts[k] / duration_s),
+               "quality": str(quality[k]), "snr": float(snr[k]), "cluster_id": k, "local_index": k,
+               "spike_amplitudes": amplitudes[spikes]}
         if peak_channel_column:
             row["peak_channel_id"] = peak[k]
         nwb.add_unit(**row)
@@ -275,8 +275,8 @@ def _add_flashes(nwb: pynwb.NWBFile) -> int:
     table.add_column(name="color", description="Full-field luminance, -1 black, 1 white")
     starts = np.arange(0.0, _FLASH_BLOCK_S, 2 * _FLASH_S)
     for k, start in enumerate(starts):
-        table.add_interval(start_time=float(start), stop_time=float(start + _FLASH_S), stimulus_name="flashes",
-                           stimulus_block=1.0, color=[-1.0, 1.0][k % 2])
+        table.add_interval(start_time=float(start), stop_time=float(start + _FLASH_S),
+                           stimulus_name="flashes", stimulus_block=1.0, color=[-1.0, 1.0][k % 2])
     nwb.add_time_intervals(table)
     return len(starts)
 
@@ -288,7 +288,9 @@ def _add_gratings(nwb: pynwb.NWBFile, rng: np.random.Generator, duration_s: floa
     Row ids continue those of the flashes, as the stimulus_presentation_id of the Allen tables does.
     """
     conditions = [(o, t) for t in TEMPORAL_FREQUENCIES_HZ for o in ORIENTATIONS_DEG]
-    picked = [conditions[(k * 9) % len(conditions)] for k in range(n_presentations)] + [(np.nan, np.nan)] * n_blank
+    # A step of 9 (coprime with the 40 conditions) visits every orientation and frequency early on.
+    picked = [conditions[(k * 9) % len(conditions)] for k in range(n_presentations)]
+    picked += [(np.nan, np.nan)] * n_blank
     picked = [picked[i] for i in rng.permutation(len(picked))]
     table = TimeIntervals(name="drifting_gratings_presentations", description="Presentation times and stimuli")
     names = [("stimulus_name", "Name of the stimulus"), ("stimulus_block", "Block of the stimulus"),
