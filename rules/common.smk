@@ -86,10 +86,11 @@ def sim_config_input(wc):
     files = {"circuit": sim_network(wc.sim), "lib": f"results/mechanisms/{ARCH}/libnrnmech.so",
              "components": f"results/components/{spec['components']}/components.json"}
     for name, inp in spec.get("inputs", {}).items():
-        if "spikes" in inp:
-            files[f"spikes_{name}"] = f"results/inputs/{inp['spikes']}.h5"
+        if "spikes" in inp:  # the CSV for module csv, else the SONATA file
+            ext = "csv" if inp.get("module") == "csv" else "h5"
+            files[f"spikes_{name}"] = f"results/inputs/{inp['spikes']}.{ext}"
     if spec.get("functions_file"):
-        files["functions_file"] = spec["functions_file"]
+        files["functions_file"] = str(Path(workflow.basedir) / spec["functions_file"])
     return files
 
 

@@ -71,6 +71,31 @@ def make_poisson_spikes(circuit_config, population: str, firing_rate_hz: float, 
     return psg
 
 
+def make_ramp_spikes(circuit_config, population: str, rate_step_hz: float, start_s: float, stop_s: float,
+                     seed: int, output_h5=None, output_csv=None):
+    """The advanced-inputs tutorial's hand-written trains: node k (k-th node of the population) fires
+    (k+1)·rate_step_hz·duration times at uniformly random moments in [start_s, stop_s] (seeded)."""
+    import numpy as np
+
+    from simlib.spikes import SpikeTrains
+
+    if not rate_step_hz > 0 or not stop_s > start_s:
+        raise ConfigError(f"spikes: expected rate_step_hz > 0 and stop_s > start_s, got {rate_step_hz}, "
+                          f"{start_s}..{stop_s}")
+    node_ids = np.sort(population_node_ids(circuit_config, population))
+    rng = np.random.default_rng(seed)
+    trains = SpikeTrains(population=population)
+    for k, node in enumerate(node_ids.tolist()):
+        n = int(round((k + 1) * rate_step_hz * (stop_s - start_s)))
+        times_ms = np.sort(rng.uniform(start_s * 1000.0, stop_s * 1000.0, size=n))
+        trains.add_spikes(np.full(n, node), times_ms)
+    if output_h5:
+        trains.to_sonata(output_h5)
+    if output_csv:
+        trains.to_csv(output_csv)
+    return trains
+
+
 def raster_figure(spikes_file, output_png, circuit_config=None, population: str | None = None,
                   group_by: str | None = None, with_histogram: bool = False, title: str | None = None,
                   times=None) -> Path:

@@ -98,11 +98,40 @@ def l4_networks(seed: int, scale: float = 1.0) -> tuple[NetworkBuilder, NetworkB
     return v1, lgn
 
 
-def build_l4(output_dir, seed: int, scale: float = 1.0, compression="gzip") -> list[str]:
-    """Build and save the tutorial's V1 + LGN networks into `output_dir`; returns the file names."""
+def virtual_input_network(v1: NetworkBuilder, name: str, n: int, seed: int) -> NetworkBuilder:
+    """A population of ``n`` virtual cells named ``name`` that drives V1 as the LGN does (0-4 synapses
+    per pair onto every V1 cell), as the advanced-inputs tutorial's extra input networks (``inputs``,
+    ``VISl``, ``hippocampus``)."""
+    if not (isinstance(n, int) and n > 0):
+        raise ConfigError(f"l4_tutorial: virtual_inputs.{name}: expected a number of cells > 0, got {n!r}")
+    net = NetworkBuilder(name, seed=seed)
+    net.add_nodes(N=n, model_type="virtual", pop_name=name, ei="e")
+    common = dict(delay=2.0, model_template="exp2syn")
+    net.add_edges(source=net.nodes(), target=v1.nodes(ei="e"), connection_rule=random_0_4, syn_weight=0.0003,
+                  dynamics_params="LGN_ExcToExc.json", target_sections=["basal", "apical", "somatic"],
+                  distance_range=[0.0, 50.0], **common)
+    net.add_edges(source=net.nodes(), target=v1.nodes(ei="i"), connection_rule=random_0_4, syn_weight=0.002,
+                  dynamics_params="LGN_ExcToInh.json", target_sections=["basal", "apical"],
+                  distance_range=[0.0, 1.0e20], **common)
+    return net
+
+
+def build_l4(output_dir, seed: int, scale: float = 1.0, compression="gzip",
+             virtual_inputs: dict | None = None) -> list[str]:
+    """Build and save the tutorial's V1 + LGN networks into `output_dir`; returns the file names.
+
+    ``virtual_inputs`` (``{population name: number of cells}``) adds further virtual populations
+    driving V1, each with its own seed stream.
+    """
     v1, lgn = l4_networks(seed, scale)
     v1.build()
     v1.save(output_dir=str(output_dir), compression=compression)
     lgn.build()
     lgn.save(output_dir=str(output_dir), compression=compression)
+    for k, (name, n) in enumerate(sorted((virtual_inputs or {}).items()), start=2):
+        if name in ("V1", "LGN"):
+            raise ConfigError(f"l4_tutorial: virtual_inputs.{name}: the name of an existing population")
+        net = virtual_input_network(v1, name, n, seed + k)
+        net.build()
+        net.save(output_dir=str(output_dir), compression=compression)
     return sorted(p.name for p in Path(output_dir).iterdir() if p.suffix in (".h5", ".csv"))

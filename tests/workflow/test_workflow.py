@@ -79,7 +79,16 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert not during, "the -1 nA clamp silences Nr5a1 from 100 ms"
     report = read_compartment_report(sims / "l4_poisson/output/membrane_potential.h5")
     assert report.data.shape == (3000, 8) and report.variable == "v"
-    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png"):
+    # advanced inputs: CSV spikes of an extra virtual population, a generator function, syn_activity
+    ramp = SpikeTrains.load(wf / "results/inputs/inputs_ramp.csv")
+    assert [len(ramp.get_times(k, "inputs")) for k in range(3)] == [3, 6, 9]  # (k+1) * 10 Hz * 0.3 s
+    assert SpikeTrains.load(sims / "csv_ramp/output/spikes.h5").n_spikes() > 0
+    assert "module" in (sims / "csv_ramp/config.json").read_text() and "inputs_ramp.csv" in (
+        sims / "csv_ramp/config.json").read_text()
+    assert SpikeTrains.load(sims / "spikes_function/output/spikes.h5").n_spikes() > 0
+    assert "syn_activity" in (sims / "syn_activity_exc_inh/config.json").read_text()
+    assert (sims / "syn_activity_exc_inh/output/spikes.h5").exists()
+    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png"):
         assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
