@@ -116,3 +116,20 @@ def test_syn_activity_same_as_bmtk(tmp_path, mech_dir):
     np.testing.assert_allclose(mine[1:], theirs[:-1], atol=1e-6)
     k = int(52.0 / 0.1)
     assert np.all(mine[k + 10] - mine[k - 5] > 0.05), "every cell gets the spontaneous EPSPs"
+
+
+def test_csv_spike_input_same_spikes_as_bmtk(tmp_path, mech_dir):
+    """module csv (the advanced-inputs tutorial's CSV example) on the explicit-synapse network."""
+    from simlib.spikes import PoissonSpikeGenerator
+
+    net = oracle.write_explicit_synapse_network(tmp_path / "network", seed=2)
+    psg = PoissonSpikeGenerator(population="inputs", seed=4)
+    psg.add(node_ids=range(20), firing_rate=10.0, times=(0.0, 1.0))
+    psg.to_csv(tmp_path / "inputs.csv")
+    inputs = {"csv_spikes": {"input_type": "spikes", "module": "csv", "input_file": str(tmp_path / "inputs.csv"),
+                             "node_set": "inputs"}}
+    bmtk, ours = run_both(tmp_path, net, mech_dir, 1000.0, inputs)
+    want, got = by_node(bmtk), by_node(ours)
+    assert want and set(got) == set(want)
+    for node in want:
+        np.testing.assert_allclose(got[node], want[node], atol=0.1)
