@@ -89,6 +89,10 @@ def sim_config_input(wc):
         if "spikes" in inp:  # the CSV for module csv, else the SONATA file
             ext = "csv" if inp.get("module") == "csv" else "h5"
             files[f"spikes_{name}"] = f"results/inputs/{inp['spikes']}.{ext}"
+        elif inp.get("module") == "ecephys_probe":  # NWB sessions: missing ones stop the run, named
+            nwb = inp.get("input_file", [])
+            for i, path in enumerate([nwb] if isinstance(nwb, str) else nwb):
+                files[f"nwb_{name}_{i}"] = path
     if spec.get("functions_file"):
         files["functions_file"] = str(Path(workflow.basedir) / spec["functions_file"])
     return files

@@ -54,7 +54,9 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
         if spec.get("module") in ("h5", "hdf5"):
             spec["module"] = "sonata"
         for key in ("input_file", "file"):
-            if key in spec:
+            if isinstance(spec.get(key), list):
+                spec[key] = [_portable(v, config_dir) for v in spec[key]]
+            elif key in spec:
                 spec[key] = _portable(spec[key], config_dir)
     return {
         "target_simulator": "BioNet",

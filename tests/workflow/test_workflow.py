@@ -168,3 +168,33 @@ def test_user_network_script_and_other_mod_files(repo, tmp_path, bmtk_components
     ours = SpikeTrains.load(config.parent / "output/spikes.h5")
     theirs = SpikeTrains.load(config.parent / "output_bmtk/spikes.h5")
     assert ours.n_spikes() > 0 and ours.is_equal(theirs, err=0.01)
+
+
+def test_nwb_driven_simulation(repo, tmp_path):
+    """config/nwb.yaml's Neuropixels simulation, on synthetic sessions in the Visual Coding layout."""
+    sys.path.insert(0, str(repo / "tests" / "spikes"))
+    from ecephys_sessions import SESSIONS, write_session
+
+    wf = workflow_copy(repo, tmp_path)
+    for sid, spec in SESSIONS.items():
+        folder = wf / f"resources/ecephys/session_{sid}"
+        folder.mkdir(parents=True)
+        write_session(folder / f"session_{sid}.nwb", sid, **spec)
+    cfg = yaml.safe_load((wf / "config/nwb.yaml").read_text())
+    cfg["networks"]["l4_nwb"]["params"] = {"scale": 0.1, "virtual_inputs": {"VISl": 10, "hippocampus": 10}}
+    cfg["simulations"]["nwb_inputs"].update(tstop_ms=300.0, ranks=1)
+    (wf / "config/nwb_tiny.yaml").write_text(yaml.safe_dump(cfg))
+    run(wf, "results/figures/nwb_inputs/raster.png", "--configfile", "config/tiny.yaml", "config/nwb_tiny.yaml")
+    config = SimulationConfig.from_json(wf / "results/sims/nwb_inputs/config.json")
+    assert len(config.inputs["visl_spikes"]["input_file"]) == 3
+    assert (wf / "results/sims/nwb_inputs/output/spikes.h5").exists()  # the tiny network may stay silent
+    log = (wf / "results/sims/nwb_inputs/output/log.txt").read_text()
+    for name in ("visl_spikes", "hippo_spikes"):
+        synapses = int(log.split(f"input {name} (ecephys_probe): ")[1].split()[0])
+        assert synapses > 0
+    # a session file missing: snakemake names it before running anything of this simulation
+    (wf / "resources/ecephys/session_754829445/session_754829445.nwb").unlink()
+    shutil.rmtree(wf / "results/sims/nwb_inputs")
+    proc = run(wf, "results/figures/nwb_inputs/raster.png", "--dry-run", "--configfile",
+               "config/tiny.yaml", "config/nwb_tiny.yaml", check=False)
+    assert proc.returncode != 0 and "session_754829445.nwb" in proc.stdout + proc.stderr
