@@ -1,4 +1,4 @@
-# Reproducible BMTK-tutorial pipeline: network building, spike trains, BioNet runs on NEURON, figures.
+# Reproducible BMTK-tutorial pipeline: network building, spike trains, FilterNet, BioNet runs on NEURON, figures.
 # Run:  snakemake --cores N            (default config: config/config.yaml, offline)
 #       snakemake --cores N --configfile config/tiny.yaml
 
@@ -13,6 +13,7 @@ include: "rules/mechanisms.smk"
 include: "rules/components.smk"
 include: "rules/network.smk"
 include: "rules/inputs.smk"
+include: "rules/filternet.smk"
 include: "rules/bionet.smk"
 include: "rules/analysis.smk"
 

@@ -33,6 +33,9 @@ def _reference_problems():
             ref = inp.get("spikes")
             if ref is not None and ref not in config.get("spikes", {}):
                 problems.append(f"simulations.{sim}.inputs.{name}.spikes: '{ref}' is not an entry of spikes")
+            ref = inp.get("filternet")
+            if ref is not None and ref not in config.get("filternet", {}):
+                problems.append(f"simulations.{sim}.inputs.{name}.filternet: '{ref}' is not an entry of filternet")
         traces = spec.get("figures", {}).get("traces")
         if traces and traces["report"] not in spec.get("reports", {}):
             problems.append(f"simulations.{sim}.figures.traces.report: '{traces['report']}' is not a report of it")
@@ -40,6 +43,15 @@ def _reference_problems():
             problems.append(f"simulations.{sim}.backend: coreneuron needs mechanisms.coreneuron: true")
         if spec.get("functions_file") and not (Path(workflow.basedir) / spec["functions_file"]).is_file():
             problems.append(f"simulations.{sim}.functions_file: file not found: {spec['functions_file']}")
+    for stim, spec in config.get("filternet", {}).items():
+        for key, section in (("network", "networks"), ("components", "components")):
+            if spec[key] not in config.get(section, {}):
+                problems.append(f"filternet.{stim}.{key}: '{spec[key]}' is not an entry of {section}")
+    for name, spec in config.get("figures", {}).get("rasters", {}).items():
+        if ("spikes" in spec) == ("filternet" in spec):
+            problems.append(f"figures.rasters.{name}: give exactly one of spikes or filternet")
+        elif "filternet" in spec and spec["filternet"] not in config.get("filternet", {}):
+            problems.append(f"figures.rasters.{name}.filternet: '{spec['filternet']}' is not an entry of filternet")
     return problems
 
 
@@ -67,6 +79,8 @@ def all_targets():
         targets += [f"results/inputs/{name}.h5", f"results/inputs/{name}.csv"]
     for name in config.get("figures", {}).get("rasters", {}):
         targets.append(f"results/figures/rasters/{name}.png")
+    for stim in config.get("filternet", {}):
+        targets.append(f"results/filternet/{stim}/output/spikes.h5")
     for sim, spec in config.get("simulations", {}).items():
         targets.append(f"results/sims/{sim}/output")
         targets += [f"results/figures/{sim}/{kind}.png" for kind in spec.get("figures", {})]
@@ -89,6 +103,9 @@ def sim_config_input(wc):
         if "spikes" in inp:  # the CSV for module csv, else the SONATA file
             ext = "csv" if inp.get("module") == "csv" else "h5"
             files[f"spikes_{name}"] = f"results/inputs/{inp['spikes']}.{ext}"
+        elif "filternet" in inp:  # LGN spikes made by a filternet run
+            ext = "csv" if inp.get("module") == "csv" else "h5"
+            files[f"spikes_{name}"] = f"results/filternet/{inp['filternet']}/output/spikes.{ext}"
         elif inp.get("module") == "ecephys_probe":  # NWB sessions: missing ones stop the run, named
             nwb = inp.get("input_file", [])
             for i, path in enumerate([nwb] if isinstance(nwb, str) else nwb):
@@ -100,6 +117,10 @@ def sim_config_input(wc):
 
 def raster_input(wc):
     spec = config["figures"]["rasters"][wc.name]
+    if "filternet" in spec:
+        stim = spec["filternet"]
+        return {"spikes": f"results/filternet/{stim}/output/spikes.h5",
+                "circuit": circuit_config(config["filternet"][stim]["network"])}
     spikes = spec["spikes"]
     network = config["spikes"][spikes]["network"]
     return {"spikes": f"results/inputs/{spikes}.h5", "circuit": circuit_config(network)}

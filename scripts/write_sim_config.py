@@ -8,8 +8,9 @@ spec = snakemake.params.spec
 inputs = {}
 for name, inp in spec.get("inputs", {}).items():
     inp = dict(inp)
-    if "spikes" in inp:  # an entry of the workflow's `spikes`, built by make_spikes
-        inp.pop("spikes")
+    if "spikes" in inp or "filternet" in inp:  # made by make_spikes or by a filternet run
+        inp.pop("spikes", None)
+        inp.pop("filternet", None)
         inp["input_file"] = snakemake.input[f"spikes_{name}"]
     inputs[name] = inp
 with user_errors():

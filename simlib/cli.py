@@ -98,6 +98,15 @@ def cmd_spikes_info(args) -> None:
         print(f"{pop}: {trains.n_spikes(pop)} spikes from {len(trains.node_ids(pop))} nodes")
 
 
+def cmd_filternet(args) -> None:
+    from simlib.filternet.run import run_filternet
+
+    result = run_filternet(args.config, seed=args.seed)
+    print(f"FilterNet: {result.n_units} units, {len(result.spikes)} spikes (seed {result.seed})")
+    for path in result.files:
+        print(path)
+
+
 def cmd_plot_raster(args) -> None:
     from simlib.tasks import raster_figure
 
@@ -171,6 +180,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-merge", action="store_true", help="one point process per synapse (run.merge_synapses)")
     p.add_argument("--timings", help="write the phase timings (s) of rank 0 to this JSON file")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("filternet", help="LGN firing rates and spikes from a visual stimulus "
+                       "(a BMTK FilterNet config, e.g. config.filternet.json)")
+    p.add_argument("config", help="FilterNet simulation config JSON")
+    p.add_argument("--seed", type=int, help="run seed (default: the config's run.seed, else 0)")
+    p.set_defaults(func=cmd_filternet)
 
     p = sub.add_parser("plot-raster", help="raster plot of a spikes file")
     p.add_argument("spikes")

@@ -1,7 +1,7 @@
 """The offline components folder: synthetic morphologies, our fit files and synaptic models.
 
 Laid out as BMTK's components (``morphologies/``, ``biophysical_neuron_models/``,
-``synaptic_models/``) so simulation configs written for BMTK find the files by name: each entry
+``synaptic_models/``, ``filter_models/``) so simulation configs written for BMTK find the files by name: each entry
 of `cell_map` writes a synthetic cell under the file names a network's node types use.
 """
 
@@ -40,6 +40,16 @@ def _write_text(path: Path, text: str) -> None:
         tmp.write_text(text)
 
 
+# LGN temporal filters of the tutorial's two LGN types, for FilterNet (cosine-bump basis: weights of the
+# two bumps, their peak times (ms) and delays (ms)). Our own stand-ins, not the Allen fits: a fast positive
+# lobe (~13-15 ms) and a slower negative one (~30-35 ms) give the biphasic, band-pass kernels of mouse
+# dLGN cells tuned near 8 Hz (Piscopo et al. 2013; Durand et al. 2016). ON/OFF comes from the name.
+FILTER_MODELS = {
+    "sON_TF8.json": {"opt_wts": [3.5, -2.0], "opt_kpeaks": [13.0, 30.0], "opt_delays": [0.0, 20.0]},
+    "sOFF_TF8.json": {"opt_wts": [3.2, -1.8], "opt_kpeaks": [15.0, 35.0], "opt_delays": [0.0, 20.0]},
+}
+
+
 def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
     """Write the components folder; returns its ``components.json`` manifest.
 
@@ -57,7 +67,7 @@ def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
     from simlib.morphology import synthetic, write_swc
 
     out = Path(output_dir)
-    written = {"morphologies": [], "biophysical_neuron_models": [], "synaptic_models": []}
+    written = {"morphologies": [], "biophysical_neuron_models": [], "synaptic_models": [], "filter_models": []}
     for i, entry in enumerate(cell_map):
         missing = [k for k in ("model", "morphology", "dynamics_params") if k not in entry]
         if missing:
@@ -78,6 +88,9 @@ def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
     for name, params in SYNAPTIC_MODELS.items():
         _write_text(out / "synaptic_models" / name, json.dumps(params, indent=2) + "\n")
         written["synaptic_models"].append(name)
+    for name, params in FILTER_MODELS.items():
+        _write_text(out / "filter_models" / name, json.dumps(params, indent=2) + "\n")
+        written["filter_models"].append(name)
     manifest = out / "components.json"
     _write_text(manifest, json.dumps({"seed": seed, "cells": cell_map, "files": written}, indent=2) + "\n")
     return manifest

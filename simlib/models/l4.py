@@ -17,6 +17,9 @@ V1_CELL_TYPES = [
     ("PV1", 60, "i", "472912177_fit.json", "Pvalb_470522102_m.swc", -2.539551891),
 ]
 LGN_CELL_TYPES = [("sOFF_TF8", 50), ("sON_TF8", 50)]
+# FilterNet needs a spontaneous rate per LGN cell; BMTK takes it from experimental tables shipped in its
+# package when the node has none. Ours: a few Hz, as mouse dLGN cells fire in darkness (Durand et al. 2016).
+LGN_SPONT_FR_HZ = {"sOFF_TF8": 5.0, "sON_TF8": 5.0}
 
 
 @vectorized
@@ -88,7 +91,7 @@ def l4_networks(seed: int, scale: float = 1.0) -> tuple[NetworkBuilder, NetworkB
         n = max(1, int(round(n * scale)))
         lgn.add_nodes(N=n, model_type="virtual", model_template=f"lgnmodel:{template}",
                       dynamics_params=f"{template}.json", x=rng.uniform(0.0, 240.0, n),
-                      y=rng.uniform(0.0, 120.0, n), spatial_size=1.0)
+                      y=rng.uniform(0.0, 120.0, n), spatial_size=1.0, spont_fr=LGN_SPONT_FR_HZ[template])
     lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="e"), connection_rule=random_0_4, syn_weight=0.0003,
                   dynamics_params="LGN_ExcToExc.json", target_sections=["basal", "apical", "somatic"],
                   distance_range=[0.0, 50.0], **common)
