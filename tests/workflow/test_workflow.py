@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -79,6 +80,18 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert not during, "the -1 nA clamp silences Nr5a1 from 100 ms"
     report = read_compartment_report(sims / "l4_poisson/output/membrane_potential.h5")
     assert report.data.shape == (3000, 8) and report.variable == "v"
+    # FilterNet: the LGN's response to the 100-200 ms flash drives the l4_flash simulation
+    import h5py
+    with h5py.File(wf / "results/filternet/flash/output/rates.h5") as h5:
+        rates = h5["firing_rates/LGN/firing_rates_Hz"][()]
+    assert rates.shape[0] >= 300 and rates.shape[1] == 10
+    assert np.ptp(rates[150]) > 1.0, "ON and OFF cells respond differently during the flash"
+    lgn = SpikeTrains.load(wf / "results/filternet/flash/output/spikes.h5")
+    assert lgn.populations == ["LGN"] and lgn.n_spikes() > 0
+    flash_config = SimulationConfig.from_json(sims / "l4_flash/config.json")
+    assert Path(flash_config.inputs["LGN_spikes"]["input_file"]).resolve() == (
+        wf / "results/filternet/flash/output/spikes.h5").resolve()
+    assert (sims / "l4_flash/output/spikes.h5").exists()
     # advanced inputs: CSV spikes of an extra virtual population, a generator function, syn_activity
     ramp = SpikeTrains.load(wf / "results/inputs/inputs_ramp.csv")
     assert [len(ramp.get_times(k, "inputs")) for k in range(3)] == [3, 6, 9]  # (k+1) * 10 Hz * 0.3 s
@@ -88,7 +101,8 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert SpikeTrains.load(sims / "spikes_function/output/spikes.h5").n_spikes() > 0
     assert "syn_activity" in (sims / "syn_activity_exc_inh/config.json").read_text()
     assert (sims / "syn_activity_exc_inh/output/spikes.h5").exists()
-    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png"):
+    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png",
+                "l4_flash/raster.png", "rasters/lgn_flash.png"):
         assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
