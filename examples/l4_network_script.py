@@ -65,7 +65,8 @@ def build_network(output_dir, seed, scale=1.0, compression="gzip"):
         n = max(1, int(round(50 * scale)))
         lgn.add_nodes(N=n, model_type="virtual", model_template=f"lgnmodel:{template}",
                       dynamics_params=f"{template}.json", x=RNG.uniform(0.0, 240.0, n),
-                      y=RNG.uniform(0.0, 120.0, n), spatial_size=1.0)
+                      y=RNG.uniform(0.0, 120.0, n), spatial_size=1.0,
+                      spont_fr=5.0)  # FilterNet spontaneous rate (Hz); BMTK looks it up in tables it ships
     lgn.add_edges(source=lgn.nodes(), target=v1.nodes(ei="e"), connection_rule=lambda *_: int(RNG.integers(0, 5)),
                   syn_weight=0.0003, delay=2.0, dynamics_params="LGN_ExcToExc.json", model_template="exp2syn",
                   target_sections=["basal", "apical", "somatic"], distance_range=[0.0, 50.0])
