@@ -16,6 +16,15 @@ rule write_sim_config:
         "../scripts/write_sim_config.py"
 
 
+def mpi_launch(wildcards, resources):
+    """`{resources.mpi} -n {resources.tasks}`, or nothing when a profile sets no launcher (one plain process).
+
+    A profile replaces `mpi` (profiles/slurm: srun); the SLURM executor refuses an MPI job of one task,
+    so there a 1-rank simulation drops `mpi` and runs as an ordinary job.
+    """
+    return f"{resources.mpi} -n {resources.tasks}" if resources.get("mpi") else ""
+
+
 rule simulate:
     input:
         config="results/sims/{sim}/config.json",
@@ -24,13 +33,14 @@ rule simulate:
         directory("results/sims/{sim}/output"),
     params:
         python=PYTHON,
+        launch=mpi_launch,
     threads: lambda wc: sim_spec(wc.sim)["ranks"]  # ranks count against --cores
     resources:
-        mpi=MPIEXEC,
+        mpi=MPIEXEC,  # the launcher; profiles may set another (srun on SLURM)
         tasks=lambda wc: sim_spec(wc.sim)["ranks"],
     log:
         "logs/simulate/{sim}.log",
     conda:
         "../envs/neuron.yaml"
     shell:
-        "{resources.mpi} -n {resources.tasks} {params.python} -m simlib simulate {input.config} > {log} 2>&1"
+        "{params.launch} {params.python} -m simlib simulate {input.config} > {log} 2>&1"

@@ -206,9 +206,11 @@ def main(argv=None) -> int:
     except SimlibError as exc:
         if _rank() == 0:  # every rank finds the same problem; say it once
             print(f"simlib: error: {exc}", file=sys.stderr)
-        return 1
-    finally:
         _finish_mpi()
+        return 1
+    # any other exception: no collective MPI end (the other ranks may be elsewhere); the launcher
+    # ends them when this rank exits with the traceback
+    _finish_mpi()
     return 0
 
 
@@ -222,8 +224,8 @@ def _finish_mpi() -> None:
     """End NEURON's MPI cleanly when this process started it (a rank must not exit alone)."""
     from simlib.bionet import session
 
-    if session._session is not None and session._session.nhost > 1:
-        session._session.pc.done()
+    if session._session is not None:
+        session._session.finish()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ class Session:
     pc: object
     rank: int
     nhost: int
+    mpi: bool = False  # NEURON initialised MPI in this process (possibly on 1 rank)
 
     def barrier(self) -> None:
         self.pc.barrier()
@@ -53,6 +54,26 @@ class Session:
 
     def allreduce_max(self, value: float) -> float:
         return float(self.pc.allreduce(value, 2))
+
+    def finish(self) -> None:
+        """End MPI (``MPI_Finalize``, collective: every rank calls it) when NEURON started it.
+
+        NEURON finalises MPI only in ``h.quit()``, which ends the process at once; a process that
+        exits without it leaves MPICH's shared-memory segment behind in /dev/shm. The MPI library
+        NEURON loaded is the one named by ``MPI_LIB_NRN_PATH``: the same handle, the same state.
+        """
+        if not self.mpi:
+            return
+        import ctypes
+
+        library = ctypes.CDLL(os.environ["MPI_LIB_NRN_PATH"], mode=ctypes.RTLD_GLOBAL)
+        finalized = ctypes.c_int(0)
+        library.MPI_Finalized(ctypes.byref(finalized))
+        if not finalized.value:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            library.MPI_Finalize()
+        self.mpi = False
 
 
 _session: Session | None = None
@@ -74,5 +95,6 @@ def start(mpi: bool | None = None) -> Session:
     if mpi:
         h.nrnmpi_init()
     pc = h.ParallelContext()
-    _session = Session(pc, int(pc.id()), int(pc.nhost()))
+    # with MPI_LIB_NRN_PATH unset NEURON may have found no MPI library: then it runs without MPI
+    _session = Session(pc, int(pc.id()), int(pc.nhost()), mpi=bool(mpi and os.environ.get("MPI_LIB_NRN_PATH")))
     return _session
