@@ -6,13 +6,13 @@ import argparse
 import json
 import sys
 
-import yaml
-
 from simlib import __version__
 from simlib.errors import ConfigError, SimlibError
 
 
 def _params(pairs: list[str]) -> dict:
+    import yaml
+
     out = {}
     for item in pairs or []:
         if "=" not in item:
@@ -214,18 +214,22 @@ def main(argv=None) -> int:
     return 0
 
 
-def _rank() -> int:
-    from simlib.bionet import session
+def _session():
+    """The NEURON/MPI session of this process, if a command started one (without importing simlib.bionet)."""
+    session = sys.modules.get("simlib.bionet.session")
+    return None if session is None else session._session
 
-    return session._session.rank if session._session is not None else 0
+
+def _rank() -> int:
+    session = _session()
+    return 0 if session is None else session.rank
 
 
 def _finish_mpi() -> None:
     """End NEURON's MPI cleanly when this process started it (a rank must not exit alone)."""
-    from simlib.bionet import session
-
-    if session._session is not None:
-        session._session.finish()
+    session = _session()
+    if session is not None:
+        session.finish()
 
 
 if __name__ == "__main__":

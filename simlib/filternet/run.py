@@ -72,8 +72,11 @@ def stream_seed(seed: int, purpose: str, population: str) -> int:
     return int(np.random.SeedSequence(int(seed), spawn_key=key).generate_state(1, dtype=np.uint32)[0])
 
 
-def load_nodes(config: FilterNetConfig) -> dict:
-    """Every node population of ``networks.nodes``, by name (DataFrames with node-type columns joined).
+def load_nodes(config: FilterNetConfig) -> dict[str, dict[str, np.ndarray]]:
+    """Every node population of ``networks.nodes``, by name: columns (node-type columns joined) as arrays.
+
+    Read without pandas (:func:`simlib.sonata.nodes.read_node_columns`), which would take longer to
+    import than FilterNet takes to run the tutorial's LGN.
 
     Raises
     ------
@@ -82,15 +85,16 @@ def load_nodes(config: FilterNetConfig) -> dict:
     FormatError
         Unreadable or inconsistent node files.
     """
-    from simlib.sonata.nodes import node_populations, read_nodes
+    from simlib.sonata.nodes import node_populations, read_node_columns
 
-    out = {}
+    out, files = {}, {}
     for entry in config.nodes:
         for pop in node_populations(entry["nodes_file"]):
             if pop in out:
                 raise ConfigError(f"{config.source}: networks.nodes: population '{pop}' appears in two node files "
-                                  f"({out[pop].attrs['path']} and {entry['nodes_file']})")
-            out[pop] = read_nodes(entry["nodes_file"], entry["node_types_file"], pop)
+                                  f"({files[pop]} and {entry['nodes_file']})")
+            out[pop] = read_node_columns(entry["nodes_file"], entry["node_types_file"], pop)
+            files[pop] = entry["nodes_file"]
     return out
 
 
@@ -163,9 +167,9 @@ def run_filternet(config, *, seed: int | None = None, **variables) -> FilterNetR
                  movie.frames.shape[1], movie.frames.shape[2], movie.frame_rate_hz)
         t_stim = time.perf_counter()
         nodes = load_nodes(cfg)
-        units = {pop: build_units(df, cfg.filter_models_dir, seed=stream_seed(seed, "units", pop), jitter=cfg.jitter,
-                                  cell_metrics_dir=cfg.cell_metrics_dir)
-                 for pop, df in nodes.items()}
+        units = {pop: build_units(columns, cfg.filter_models_dir, seed=stream_seed(seed, "units", pop),
+                                  jitter=cfg.jitter, cell_metrics_dir=cfg.cell_metrics_dir)
+                 for pop, columns in nodes.items()}
         t_units = time.perf_counter()
         log.info("built %d units in %s", sum(u.n_units for u in units.values()), ", ".join(
             f"{pop} ({u.n_units})" for pop, u in units.items()))

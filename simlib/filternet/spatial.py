@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import scipy.ndimage
-import scipy.sparse
 
 from simlib.errors import ConfigError
 
 _TRUNCATE = 4.0       # scipy.ndimage.gaussian_filter's default, which BMTK relies on: exact zeros beyond 4 sigma
 _CHUNK = 2048         # receptive fields built per batch (bounds memory of the dense windows)
+
+
+@dataclass(frozen=True)
+class FieldMatrix:
+    """Receptive fields as compressed sparse rows (CSR) in plain arrays (no scipy import: FilterNet's start-up).
+
+    Field ``i`` has the weights ``data[indptr[i]:indptr[i + 1]]`` at the flat pixels
+    ``indices[indptr[i]:indptr[i + 1]]``, in ascending pixel order.
+
+    Attributes
+    ----------
+    indptr : (n_fields + 1,) int64
+    indices : (nnz,) int64, pixel ``(r, c)`` is ``r * n_cols + c``
+    data : (nnz,) float64
+    shape : (n_fields, n_rows * n_cols)
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.size)
+
+    def to_scipy(self):
+        """The same matrix as a ``scipy.sparse.csr_array``."""
+        import scipy.sparse
+
+        return scipy.sparse.csr_array((self.data, self.indices, self.indptr), shape=self.shape)
 
 
 def pixel_pitch(values: np.ndarray, axis_name: str) -> float:
@@ -32,26 +63,49 @@ def pixel_pitch(values: np.ndarray, axis_name: str) -> float:
     return pitch
 
 
-def _source_profile(n_pixels: int, sigma_px: float) -> np.ndarray:
-    """BMTK's un-shifted 1-D profile: a unit impulse at the centre pixel (two for an even size), blurred.
+def _gaussian_blur(line: np.ndarray, sigma_px: np.ndarray, radius: int) -> np.ndarray:
+    """``scipy.ndimage.gaussian_filter1d(line, sigma, mode='nearest', truncate=4)`` for each sigma whose
+    radius ``int(4 sigma + 0.5)`` is `radius`, with scipy's arithmetic: (n_sigmas, line.size).
 
-    The blur is ``scipy.ndimage.gaussian_filter`` along one axis (mode 'nearest', 4-sigma
-    truncation), which skips axes with sigma <= 1e-15 as BMTK's call does.
+    scipy's normalised weights, the end values repeated beyond the ends, and each output summed in
+    the order of scipy's symmetric correlation (the centre term, then the pairs from the outermost
+    in), so the profiles are the same to the last bit without importing scipy.ndimage.
+    """
+    weights = np.exp((-0.5 / (sigma_px * sigma_px))[:, None] * np.arange(-radius, radius + 1) ** 2)
+    weights = weights / weights.sum(axis=1, keepdims=True)
+    padded = np.pad(line, radius, mode="edge")
+    n = line.size
+    out = line[None, :] * weights[:, radius, None]
+    for lag in range(radius, 0, -1):
+        pair = padded[radius - lag:radius - lag + n] + padded[radius + lag:radius + lag + n]
+        out += pair * weights[:, radius - lag, None]
+    return out
+
+
+def _source_profiles(n_pixels: int, sigma_px: np.ndarray) -> np.ndarray:
+    """BMTK's un-shifted 1-D profiles, one row per sigma (pixels): a unit impulse at the centre pixel (two
+    for an even size), blurred.
+
+    The blur is scipy's ``gaussian_filter`` along one axis (mode 'nearest', 4-sigma truncation;
+    :func:`_gaussian_blur`), which skips axes with sigma <= 1e-15 as BMTK's call does.
     """
     impulse = np.zeros(n_pixels)
     impulse[(n_pixels - 1) // 2] = 1.0
     impulse[n_pixels // 2] = 1.0
-    if sigma_px <= 1e-15:
-        return impulse
-    return scipy.ndimage.gaussian_filter1d(impulse, sigma_px, mode="nearest", truncate=_TRUNCATE)
+    out = np.tile(impulse, (sigma_px.size, 1))
+    blurred = sigma_px > 1e-15
+    radius = (_TRUNCATE * sigma_px + 0.5).astype(np.int64)
+    for r in np.unique(radius[blurred]).tolist():      # one batch per radius, not per unit
+        rows = np.flatnonzero(blurred & (radius == r))
+        out[rows] = _gaussian_blur(impulse, sigma_px[rows], r)
+    return out
 
 
 def _padded_profiles(n_pixels: int, sigma_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Profiles of the distinct sigmas, each padded with a zero on both ends, and each field's row."""
     unique, which = np.unique(sigma_px, return_inverse=True)
     padded = np.zeros((unique.size, n_pixels + 2))
-    for k, sigma in enumerate(unique):     # one per distinct size, not per unit
-        padded[k, 1:-1] = _source_profile(n_pixels, float(sigma))
+    padded[:, 1:-1] = _source_profiles(n_pixels, unique)
     return padded, which
 
 
@@ -82,8 +136,12 @@ def _check_inside(total: np.ndarray, x_deg, y_deg, labels, row_range, col_range)
                           f"{float(row_range[0]):g}..{float(row_range[-1]):g} degrees")
 
 
-def gaussian_filter_matrix(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col_range, *,
-                           labels=None) -> scipy.sparse.csr_array:
+def gaussian_filter_matrix(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col_range, *, labels=None):
+    """:func:`gaussian_fields` as a ``scipy.sparse.csr_array`` (n, n_rows * n_cols); each row sums to 1."""
+    return gaussian_fields(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col_range, labels=labels).to_scipy()
+
+
+def gaussian_fields(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col_range, *, labels=None) -> FieldMatrix:
     """Gaussian receptive fields of many units on a movie grid, as BMTK's ``GaussianSpatialFilter``.
 
     BMTK blurs a unit impulse at the frame centre with ``scipy.ndimage.gaussian_filter``
@@ -112,7 +170,7 @@ def gaussian_filter_matrix(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col
 
     Returns
     -------
-    scipy.sparse.csr_array
+    FieldMatrix
         (n, n_rows * n_cols) weights; pixel ``(r, c)`` is column ``r * n_cols + c``, matching
         ``frames.reshape(n_frames, -1)``. Each row sums to 1.
 
@@ -134,8 +192,9 @@ def gaussian_filter_matrix(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col
     cols = np.asarray(col_range, dtype=np.float64)
     n_rows, n_cols = rows.size, cols.size
     row_pitch, col_pitch = pixel_pitch(rows, "row"), pixel_pitch(cols, "col")
+    shape = (n, n_rows * n_cols)
     if n == 0:
-        return scipy.sparse.csr_array((0, n_rows * n_cols))
+        return FieldMatrix(np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0), shape)
     for name, values in (("x", x_deg), ("y", y_deg), ("sigma", sigma), ("rotation", rotation)):
         bad = ~np.isfinite(values.reshape(n, -1)).all(axis=1)
         if bad.any():
@@ -171,9 +230,9 @@ def gaussian_filter_matrix(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col
     field = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
     pixel = np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int64)])
     weight = np.concatenate([p[2] for p in parts] + [np.zeros(0)]) / totals[field]
-    matrix = scipy.sparse.coo_array((weight, (field, pixel)), shape=(n, n_rows * n_cols)).tocsr()
-    matrix.sum_duplicates()
-    return matrix
+    order = np.argsort(field, kind="stable")    # each part lists a field's pixels once, in ascending order
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(field, minlength=n))])
+    return FieldMatrix(indptr, pixel[order], weight[order], shape)
 
 
 def _windows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +249,10 @@ def _windows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _separable_fields(idx, col_padded, row_padded, col_shift, row_shift, n_rows, n_cols, totals):
-    """Unrotated fields: outer products of the shifted column and row profiles."""
+    """Unrotated fields: outer products of the shifted column and row profiles.
+
+    Returns (field, pixel, weight) of the nonzero weights, field by field, each field's pixels ascending.
+    """
     along_cols = _sample(col_padded, np.arange(n_cols)[None, :] + col_shift[:, None])
     along_rows = _sample(row_padded, np.arange(n_rows)[None, :] + row_shift[:, None])
     totals[idx] = along_cols.sum(axis=1) * along_rows.sum(axis=1)
@@ -211,6 +273,8 @@ def _rotated_fields(idx, col_profiles, col_which, row_profiles, row_which, col_s
     skimage's inverse map (output -> source) is the move, then a rotation about
     (n_rows / 2, n_cols / 2) in (x = row index, y = column index) image coordinates, the
     axes of BMTK's transposed (columns x rows) kernel image.
+
+    Returns (field, pixel, weight) of the nonzero weights, field by field, each field's pixels ascending.
     """
     theta = np.deg2rad(rotation_deg)
     cos, sin = np.cos(theta), np.sin(theta)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
+import csv
 import json
+import math
+import sys
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from simlib.errors import ConfigError
 from simlib.filternet.temporal import temporal_kernels
@@ -118,30 +121,41 @@ def _parse(value):
     return value
 
 
-class _Table:
-    """Column access with BMTK's look-up rules: a missing column, None or NaN means absent."""
+def _array(column, dtype) -> np.ndarray:
+    """A node-table column (a pandas Series or a 1-D array) as a numpy array of `dtype`."""
+    if hasattr(column, "to_numpy"):
+        return column.to_numpy(dtype=dtype)
+    return np.asarray(column, dtype=dtype)
 
-    def __init__(self, nodes: pd.DataFrame, node_ids: np.ndarray, filter_models_dir):
+
+class _Table:
+    """Column access with BMTK's look-up rules: a missing column, None or NaN means absent.
+
+    `nodes` is a pandas DataFrame or a mapping of column name -> 1-D array (both answer ``name in nodes``
+    and ``nodes[name]``).
+    """
+
+    def __init__(self, nodes, node_ids: np.ndarray, filter_models_dir):
         self.nodes = nodes
         self.node_ids = node_ids
-        self.n = len(nodes)
+        self.n = node_ids.size
         self.dir = None if filter_models_dir is None else Path(filter_models_dir)
         self._json: dict = {}
 
     def values(self, name: str) -> list:
-        if name not in self.nodes.columns:
+        if name not in self.nodes:
             return [None] * self.n
-        return [_parse(v) for v in self.nodes[name].to_numpy(dtype=object)]
+        return [_parse(v) for v in _array(self.nodes[name], object)]
 
     def numbers(self, name: str, width: int = 1, scalar_fills: bool = True) -> np.ndarray:
         """(n, width) floats, NaN where absent; a scalar fills all `width` entries if `scalar_fills`
         (BMTK's isotropic sizes), else it is an error."""
         out = np.full((self.n, width), np.nan)
-        if name not in self.nodes.columns:
+        if name not in self.nodes:
             return out
         column = self.nodes[name]
         if column.dtype.kind in "iuf" and (width == 1 or scalar_fills):
-            out[:] = column.to_numpy(dtype=np.float64)[:, None]
+            out[:] = _array(column, np.float64)[:, None]
             return out
         bad = []
         for i, value in enumerate(self.values(name)):
@@ -362,29 +376,77 @@ def spont_rate_from_cell_metrics(cell_type: str, tf_label: str, cell_metrics_dir
 
     BMTK (``lgnmodel/cellmetrics.py``) reads ``<cell_type>_cell_data.csv`` from a folder inside
     its package, labels each recorded cell by the temporal frequency of its largest F0 response
-    (columns ``F0_TF1`` ... ``F0_TF15``) and takes the mean ``Spont`` of the cells labelled
-    `tf_label`. simlib does not ship these data; pass the folder (bmtk's
-    ``simulator/filternet/lgnmodel/cell_metrics``) to use them.
+    (columns ``F0_TF1`` ... ``F0_TF15``; the first on ties, missing values ignored) and takes the
+    mean ``Spont`` of the cells labelled `tf_label` (pandas' groupby mean: compensated summation
+    in file order, missing values skipped). simlib does not ship these data; pass the folder
+    (bmtk's ``simulator/filternet/lgnmodel/cell_metrics``) to use them.
 
     Raises
     ------
     ConfigError
-        If the CSV is missing or unreadable, or no cell has that label (BMTK: KeyError).
+        If the CSV is missing or unreadable, a cell has no F0 value, or no cell has that label
+        (BMTK: KeyError).
     """
     path = Path(cell_metrics_dir) / f"{cell_type}_cell_data.csv"
-    try:
-        table = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError) as exc:
-        raise ConfigError(f"{path}: cannot read the cell metrics of {cell_type} ({exc})") from None
-    f0 = [c for c in table.columns if c.startswith("F0_TF")]
-    if not f0 or "Spont" not in table.columns:
-        raise ConfigError(f"{path}: expected columns Spont and F0_TF*, got {list(table.columns)}")
-    label = table[f0].idxmax(axis=1).str.slice(3)
-    spont = table["Spont"].groupby(label).mean()
-    if tf_label not in spont.index:
+    columns = _read_cell_metrics(path, cell_type)
+    f0 = [name for name in columns if name.startswith("F0_TF")]
+    if not f0 or "Spont" not in columns:
+        raise ConfigError(f"{path}: expected columns Spont and F0_TF*, got {list(columns)}")
+    responses = np.column_stack([columns[name] for name in f0])
+    no_f0 = np.flatnonzero(np.isnan(responses).all(axis=1))
+    if no_f0.size:
+        raise ConfigError(f"{path}: the cell(s) in data row(s) {(no_f0 + 1).tolist()} have no F0_TF* value, so "
+                          "their temporal frequency label is undefined")
+    labels = np.array([name[3:] for name in f0])[np.nanargmax(responses, axis=1)]
+    if tf_label not in labels:
         raise ConfigError(f"{path}: no {cell_type} cell has its peak F0 at {tf_label}, so BMTK's fallback "
-                          f"spontaneous rate is undefined (labels present: {sorted(spont.index)}); give spont_fr")
-    return float(spont[tf_label])
+                          f"spontaneous rate is undefined (labels present: {sorted(set(labels.tolist()))}); "
+                          "give spont_fr")
+    spont = columns["Spont"][labels == tf_label]
+    return _compensated_mean(spont[~np.isnan(spont)])
+
+
+# pandas.read_csv's default words for a missing value
+_MISSING = frozenset(("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                      "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"))
+
+
+def _read_cell_metrics(path: Path, cell_type: str) -> dict[str, np.ndarray | None]:
+    """The columns of a cell-metrics CSV by name: Spont and F0_TF* as floats (NaN where missing), the others None."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = [row for row in csv.reader(fh) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ConfigError(f"{path}: cannot read the cell metrics of {cell_type} ({exc})") from None
+    if not rows:
+        raise ConfigError(f"{path}: cannot read the cell metrics of {cell_type} (the file is empty)")
+    header, body = rows[0], rows[1:]
+    columns = dict.fromkeys(header)
+    for j, name in enumerate(header):
+        if name != "Spont" and not name.startswith("F0_TF"):
+            continue
+        values = np.empty(len(body))
+        for i, row in enumerate(body):
+            cell = row[j].strip() if j < len(row) else ""
+            try:
+                values[i] = np.nan if cell in _MISSING else float(cell)
+            except ValueError:
+                raise ConfigError(f"{path}: column {name}, data row {i + 1}: expected a number, got {cell!r}") from None
+        columns[name] = values
+    return columns
+
+
+def _compensated_mean(values: np.ndarray) -> float:
+    """Mean by Kahan-compensated summation in order, as pandas' groupby mean computes it; NaN if empty."""
+    total = compensation = 0.0
+    for value in values.tolist():
+        y = value - compensation
+        t = total + y
+        compensation = t - total - y
+        if math.isnan(compensation):        # an infinite value: keep it rather than NaN
+            compensation = 0.0
+        total = t
+    return total / values.size if values.size else float("nan")
 
 
 def _spont_rates(table: _Table, models: np.ndarray, rows: np.ndarray, cell_metrics_dir) -> np.ndarray:
@@ -421,15 +483,16 @@ def _random_draws(node_ids: np.ndarray, needed: np.ndarray, entropy: int) -> np.
     return draws
 
 
-def build_units(nodes: pd.DataFrame, filter_models_dir=None, *, seed: int | None = None, jitter=None,
+def build_units(nodes, filter_models_dir=None, *, seed: int | None = None, jitter=None,
                 cell_metrics_dir=None) -> LGNUnits:
     """Build the LGN units of a node table, as BMTK's FilterNet ``default_cell_loader`` does.
 
     Parameters
     ----------
-    nodes : pandas.DataFrame
-        One row per node (e.g. :func:`simlib.sonata.nodes.read_nodes` with the types table):
-        ``node_id`` (else the index); ``model_template`` = ``lgnmodel:<model>`` (else
+    nodes : pandas.DataFrame or mapping of column name -> 1-D array
+        One row per node (e.g. :func:`simlib.sonata.nodes.read_nodes` or
+        :func:`~simlib.sonata.nodes.read_node_columns` with the types table):
+        ``node_id`` (else the DataFrame's index); ``model_template`` = ``lgnmodel:<model>`` (else
         ``pop_name``); ``x``, ``y`` (degrees); ``spatial_size`` (or ``sigma``; degrees, one
         number or a pair; sigma = value / 3; else the JSON's, else 1); ``spatial_rotation``
         (degrees, default 0); ``spont_fr`` (Hz); ``dynamics_params`` (a JSON in
@@ -467,8 +530,7 @@ def build_units(nodes: pd.DataFrame, filter_models_dir=None, *, seed: int | None
         (listing those present), missing or invalid parameters (naming the nodes and values),
         a missing ``spont_fr`` without `cell_metrics_dir`, or invalid jitter or seed.
     """
-    if not isinstance(nodes, pd.DataFrame):
-        raise ConfigError(f"build_units: expected a pandas DataFrame of nodes, got {type(nodes).__name__}")
+    nodes, node_ids = _node_table(nodes)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ConfigError(f"build_units: seed: expected None or an integer >= 0, got {seed!r}")
     if jitter is not None:
@@ -476,11 +538,6 @@ def build_units(nodes: pd.DataFrame, filter_models_dir=None, *, seed: int | None
         if pair.size != 2 or not (np.all(np.isfinite(pair)) and pair[0] <= pair[1]):
             raise ConfigError(f"build_units: jitter: expected (lower, upper) with lower <= upper, got {jitter!r}")
         jitter = pair
-    ids = nodes["node_id"] if "node_id" in nodes.columns else nodes.index.to_series()
-    try:
-        node_ids = ids.to_numpy().astype(np.int64)
-    except (TypeError, ValueError):
-        raise ConfigError("build_units: node_id: expected integer node ids") from None
     table = _Table(nodes, node_ids, filter_models_dir)
     every = np.arange(len(node_ids))
 
@@ -543,6 +600,30 @@ def build_units(nodes: pd.DataFrame, filter_models_dir=None, *, seed: int | None
                     y_deg=column[1][sort], sigma_deg=column[2][sort], rotation_deg=column[3][sort],
                     amplitude=column[4][sort], offset_hz=column[5][sort], kernel_index=column[6][sort],
                     kernels=kernels, seed_entropy=entropy if needs_random.any() else None)
+
+
+def _node_table(nodes) -> tuple[object, np.ndarray]:
+    """The node table (a DataFrame, or a mapping turned into a dict of 1-D arrays) and its int64 node ids
+    (``node_id``, else a DataFrame's index)."""
+    pandas = sys.modules.get("pandas")       # not imported here: a DataFrame exists only if pandas was imported
+    if pandas is not None and isinstance(nodes, pandas.DataFrame):
+        ids = (nodes["node_id"] if "node_id" in nodes.columns else nodes.index.to_series()).to_numpy()
+    elif isinstance(nodes, Mapping):
+        nodes = {name: np.asarray(column) for name, column in nodes.items()}
+        if "node_id" not in nodes:
+            raise ConfigError(f"build_units: the node columns have no node_id (got {list(nodes)})")
+        ids = nodes["node_id"]
+        shapes = {name: column.shape for name, column in nodes.items() if column.shape != ids.shape or ids.ndim != 1}
+        if shapes:
+            raise ConfigError(f"build_units: expected node columns of one value per node, like node_id, got shapes "
+                              f"{shapes}")
+    else:
+        raise ConfigError("build_units: expected a pandas DataFrame of nodes or a mapping of column name -> "
+                          f"array, got {type(nodes).__name__}")
+    try:
+        return nodes, ids.astype(np.int64)
+    except (TypeError, ValueError):
+        raise ConfigError("build_units: node_id: expected integer node ids") from None
 
 
 def _two_subunit_parts(table, models, rows, dominant, bounds, draws, angle, x, y, sigma, rotation, bank) -> list:

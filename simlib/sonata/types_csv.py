@@ -95,26 +95,58 @@ def read_types_csv(path, id_column: str):
         df = pd.read_csv(path, sep=" ", quotechar='"', keep_default_na=False, dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise FormatError(f"{path}: not a space-separated types table ({exc})") from None
-    df.columns = [c.strip() for c in df.columns]
-    if id_column not in df.columns:
-        raise FormatError(f"{path}: column '{id_column}' missing; found columns {list(df.columns)}")
+    cells = {c.strip(): df[c].tolist() for c in df.columns}
+    return pd.DataFrame({name: pd.Series(values, dtype=values.dtype)
+                         for name, values in _typed_columns(path, cells, id_column).items()})
+
+
+def read_types_columns(path, id_column: str) -> dict[str, np.ndarray]:
+    """:func:`read_types_csv` without pandas (a quicker start): the same columns, as 1-D arrays.
+
+    The file is split as ``pandas.read_csv(sep=' ', quotechar='"', skipinitialspace=True)`` splits
+    it (repeated spaces count as one, blank lines are skipped, short rows end in empty cells).
+
+    Raises
+    ------
+    FormatError
+        If the file is missing, unreadable, lacks `id_column`, has duplicate type ids or column
+        names, or a row with more cells than the header.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FormatError(f"{path}: file not found")
     try:
-        ids = df[id_column].astype(np.int64)
-    except ValueError:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = [row for row in csv.reader(fh, delimiter=" ", quotechar='"', skipinitialspace=True) if row]
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise FormatError(f"{path}: not a space-separated types table ({exc})") from None
+    header = [name.strip() for name in rows[0]] if rows else []
+    if len(set(header)) < len(header):
+        raise FormatError(f"{path}: repeated column names in {header}")
+    long = [i for i, row in enumerate(rows[1:], start=2) if len(row) > len(header)]
+    if long:
+        raise FormatError(f"{path}: line {long[0]} has more cells than the {len(header)} column names")
+    body = [row + [""] * (len(header) - len(row)) for row in rows[1:]]
+    cells = {name: [row[j] for row in body] for j, name in enumerate(header)}
+    return _typed_columns(path, cells, id_column)
+
+
+def _typed_columns(path: Path, cells: dict[str, list[str]], id_column: str) -> dict[str, np.ndarray]:
+    """Columns of a types table from its text cells: int64 ids, and each other column parsed and narrowed."""
+    if id_column not in cells:
+        raise FormatError(f"{path}: column '{id_column}' missing; found columns {list(cells)}")
+    try:
+        ids = np.array([int(v) for v in cells[id_column]], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
         raise FormatError(f"{path}: column '{id_column}' must hold integers") from None
-    if ids.duplicated().any():
-        raise FormatError(f"{path}: column '{id_column}' has duplicate ids {sorted(set(ids[ids.duplicated()]))}")
-    out = {id_column: ids.to_numpy()}
-    for col in df.columns:
-        if col == id_column:
-            continue
-        parsed = [_parse_scalar(v) for v in df[col]]
-        out[col] = pd.Series(parsed, dtype=object)
-    result = pd.DataFrame(out)
-    for col in result.columns:
-        if col != id_column:
-            result[col] = _narrow(result[col])
-    return result
+    unique, counts = np.unique(ids, return_counts=True)
+    if np.any(counts > 1):
+        raise FormatError(f"{path}: column '{id_column}' has duplicate ids {unique[counts > 1].tolist()}")
+    out = {id_column: ids}
+    for name, values in cells.items():
+        if name != id_column:
+            out[name] = _narrow([_parse_scalar(v) for v in values])
+    return out
 
 
 def _parse_scalar(value: str):
@@ -128,13 +160,15 @@ def _parse_scalar(value: str):
     return parsed
 
 
-def _narrow(col):
-    """Give a column a numeric dtype when every non-NULL value is a number."""
-    import pandas as pd
-
-    values = [v for v in col if v is not None]
-    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        if len(values) == len(col) and all(isinstance(v, int) for v in values):
-            return col.astype(np.int64)
-        return pd.Series([np.nan if v is None else float(v) for v in col], dtype=float)
-    return col
+def _narrow(values: list) -> np.ndarray:
+    """A column as int64 when every value is an int, float64 (NaN for NULL) when every non-NULL value is a
+    number, else as objects."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        if len(present) == len(values) and all(isinstance(v, int) for v in present):
+            return np.array(values, dtype=np.int64)
+        return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):      # one by one: list values stay lists
+        out[i] = value
+    return out

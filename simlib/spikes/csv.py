@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from simlib.errors import FormatError, where
 from simlib.fileio import atomic_path, require_file
@@ -20,6 +21,9 @@ _EXPECTED = "expected columns timestamps, node_ids[, population]"
 _NO_HEADER_COLUMNS = {2: ["timestamps", "node_ids"], 3: ["timestamps", "population", "node_ids"]}
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _first_line(path: Path) -> tuple[int, str] | None:
@@ -61,6 +65,8 @@ def _columns(path: Path, tokens: list[str]) -> tuple[list[str], bool]:
 
 def _numeric(path: Path, values: pd.Series, column: str, lines: np.ndarray) -> np.ndarray:
     """Parse a text column as float64, naming the first line holding a non-number."""
+    import pandas as pd
+
     parsed = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64)
     nan_rows = np.flatnonzero(np.isnan(parsed))
     bad = nan_rows[values.iloc[nan_rows].str.lower().to_numpy() != "nan"] if nan_rows.size else nan_rows
@@ -101,6 +107,8 @@ def read_csv(path, population: str | None = None) -> dict[str, tuple[np.ndarray,
         number (the line is named), times are negative or NaN, node ids are negative or not
         integers, or `population` is not in the file's population column.
     """
+    import pandas as pd
+
     path = require_file(path)
     first = _first_line(path)
     if first is None:
@@ -191,6 +199,9 @@ def write_csv(path, trains_by_pop: Trains, sort_order=None) -> None:
     index = sort_index(ids, ts, order)
     if index is not None:
         ids, ts, pops = ids[index], ts[index], pops[index]
-    table = pd.DataFrame({"timestamps": ts, "population": pops, "node_ids": ids}, columns=list(WRITE_COLUMNS))
-    with atomic_path(path) as tmp:
-        table.to_csv(tmp, sep=" ", index=False)
+    # the text of pandas' DataFrame.to_csv(sep=" ", index=False), without importing pandas: numbers as
+    # numpy's str(), minimal quoting, "\n" line ends
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter=" ", lineterminator="\n")
+        writer.writerow(WRITE_COLUMNS)
+        writer.writerows(zip(ts.astype(str).tolist(), pops.tolist(), ids.astype(str).tolist()))

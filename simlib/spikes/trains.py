@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from simlib.errors import ConfigError, FormatError, SimlibError
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_units
@@ -14,6 +14,9 @@ from simlib.spikes.csv import read_csv, write_csv
 from simlib.spikes.nwb import read_nwb, write_nwb
 from simlib.spikes.sonata import read_sonata, write_sonata
 from simlib.spikes.sorting import sort_index
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "hdf": "sonata",
               "csv": "csv", "txt": "csv", "nwb": "nwb"}
@@ -141,6 +144,8 @@ class SpikeTrains:
         if "population" not in table.columns:
             trains.add_spikes(table[id_col].to_numpy(), table["timestamps"].to_numpy(), population=population)
             return trains
+        import pandas as pd
+
         pops = table["population"].to_numpy(dtype=object)
         for pop in pd.unique(pops):
             mask = pops == pop
@@ -335,6 +340,8 @@ class SpikeTrains:
             'by_time', 'by_id' (node id, then time) or 'none' (default: insertion order).
         with_population_col : bool
         """
+        import pandas as pd
+
         ids, times, names = self._table(populations, sort_order)
         columns = {"timestamps": times, "node_ids": ids}
         if with_population_col:

@@ -197,6 +197,17 @@ def test_rates_csv_format(tmp_path):
     assert df.groupby(["population", "node_id"]).size().to_dict() == {("LGN", 0): 3, ("LGN", 2): 3, ("LGN", 4): 3}
 
 
+def test_rates_csv_repeated_values(tmp_path):
+    """Units with the same rates (each distinct value is formatted once) and -0.0 keep repr's text."""
+    times = np.arange(50) / 1000.0
+    rates = np.repeat(np.r_[0.0, -0.0, np.linspace(0.0, 7.0, 48)][:, None], 40, axis=1)  # 40 equal units
+    rates[:, 39] = np.random.default_rng(0).random(50)
+    write_rates_csv(tmp_path / "rates.csv", {"LGN": RatesTable(np.arange(40), times, rates)})
+    expected = [f"{i} LGN {t!r} {r!r}" for i in range(40) for t, r in zip(times.tolist(), rates[:, i].tolist())]
+    assert (tmp_path / "rates.csv").read_text().splitlines()[1:] == expected
+    assert expected[1] == "0 LGN 0.001 -0.0"
+
+
 def test_rates_h5_layout(tmp_path):
     path = tmp_path / "rates.h5"
     write_rates_h5(path, {**tiny_rates(), "LGN2": RatesTable(np.array([1]), np.array([0.0, 0.5]), np.ones((2, 1)))})

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from simlib.errors import ConfigError
-from simlib.filternet import Movie, build_units, evaluate_rates
+from simlib.filternet import Movie, build_units, evaluate, evaluate_rates
+from simlib.filternet.spatial import gaussian_fields
 
 ROWS, COLS = np.arange(40.0), np.arange(60.0)
 
@@ -120,6 +121,9 @@ def test_bad_inputs(units, fn):
     nan_movie.frames[3, 2, 2] = np.nan
     with pytest.raises(ConfigError, match="NaN"):
         evaluate_rates(units[0], nan_movie)
+    broadcast = Movie(np.broadcast_to(np.r_[0.0, np.inf, 0.0][:, None, None], (3, 40, 60)), 1000.0)
+    with pytest.raises(ConfigError, match="NaN or infinite"):
+        evaluate_rates(units[0], broadcast)
 
 
 def test_an_empty_node_table_gives_no_rates(filter_dir, fn):
@@ -127,3 +131,25 @@ def test_an_empty_node_table_gives_no_rates(filter_dir, fn):
     assert units.n_units == 0
     result = evaluate_rates(units, fn.flash_movie(n_frames=30))
     assert result.rates_hz.shape == (30, 0) and result.node_ids.size == 0
+
+
+def test_numpy_and_scipy_spatial_products_give_the_same_bits(fn, monkeypatch):
+    """Small products run in numpy (no scipy import), large ones in scipy.sparse: the same sums, in the same order."""
+    rng = np.random.default_rng(3)
+    n = 30
+    fields = gaussian_fields(rng.uniform(0, 60, n), rng.uniform(0, 40, n), rng.uniform(0.0, 5.0, (n, 2)),
+                             np.where(rng.random(n) < 0.5, rng.uniform(-90, 90, n), 0.0), ROWS, COLS)
+    frames = grating(fn, n_frames=300).frames
+    monkeypatch.setattr(evaluate, "_SCIPY_PRODUCT_MIN", np.inf)
+    in_numpy = evaluate.spatial_responses(fields, frames, workers=2)
+    monkeypatch.setattr(evaluate, "_SCIPY_PRODUCT_MIN", 0)
+    in_scipy = evaluate.spatial_responses(fields, frames, workers=2)
+    np.testing.assert_array_equal(in_numpy, in_scipy)
+    np.testing.assert_allclose(in_numpy, fields.to_scipy() @ frames.reshape(300, -1).T, rtol=1e-12, atol=1e-15)
+
+
+def test_fft_length_is_scipys_next_fast_len():
+    import scipy.fft
+
+    for n in [*range(1, 2000), 2001 + 599, 3001 + 599, 10007, 65537, 1_000_003]:
+        assert evaluate.fft_length(n) == scipy.fft.next_fast_len(n, real=True), n

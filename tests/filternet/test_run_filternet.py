@@ -169,6 +169,19 @@ def test_cli(tmp_path, network, filter_models, capsys):
     assert "accepted: full_field_flash, graiting" in capsys.readouterr().err
 
 
+def test_the_command_imports_neither_pandas_nor_scipy(tmp_path, network, filter_models):
+    """Their imports take longer than FilterNet takes to run a small LGN (the whole process is what users wait for)."""
+    metrics = filter_models.parents[3] / "simulator" / "filternet" / "lgnmodel" / "cell_metrics"
+    config = write_config(tmp_path, build_lgn(tmp_path / "network", with_spont=False), filter_models,
+                          components={"filter_models_dir": str(filter_models), "cell_metrics_dir": str(metrics)})
+    script = ("import sys; from simlib.cli import main; code = main(['filternet', sys.argv[1]]); "
+              "print(sorted(m for m in ('pandas', 'scipy', 'matplotlib', 'neuron') if m in sys.modules)); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", script, str(config)], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
+    assert sorted(p.name for p in (tmp_path / "output").iterdir()) == ["log.txt", "rates.csv", "rates.h5",
+                                                                      "spikes.csv", "spikes.h5"]
+
+
 def test_spontaneous_rates_from_bmtks_cell_metrics(tmp_path, filter_models):
     """Nodes without spont_fr: BMTK's experimental tables (components.cell_metrics_dir) give the rate."""
     metrics = filter_models.parents[3] / "simulator" / "filternet" / "lgnmodel" / "cell_metrics"

@@ -2,10 +2,15 @@
 
 import numpy as np
 import pytest
+import scipy.ndimage
 import scipy.sparse
 
 from simlib.errors import ConfigError
-from simlib.filternet.spatial import gaussian_filter_matrix
+from simlib.filternet.spatial import (
+    _source_profiles,
+    gaussian_fields,
+    gaussian_filter_matrix,
+)
 
 ROWS, COLS = np.arange(40.0), np.arange(60.0)
 
@@ -95,3 +100,26 @@ def test_many_units_match_one_at_a_time():
     for i in range(0, n, 7):
         alone = gaussian_filter_matrix(x[i:i + 1], y[i:i + 1], sigma[i:i + 1], rotation[i:i + 1], ROWS, COLS)
         np.testing.assert_allclose(together[i], alone.toarray()[0], atol=1e-15)
+
+
+@pytest.mark.parametrize("n_pixels", [2, 3, 7, 40, 241])
+def test_profiles_are_scipys_gaussian_filter_to_the_bit(n_pixels):
+    """BMTK's blurred impulse, computed without scipy.ndimage, equals scipy's gaussian_filter1d exactly."""
+    sigma = np.r_[np.random.default_rng(n_pixels).uniform(1e-6, 30.0, 200), 0.0, 1e-16, 1 / 3, 1.0, 2.5, 60.0]
+    impulse = np.zeros(n_pixels)
+    impulse[[(n_pixels - 1) // 2, n_pixels // 2]] = 1.0
+    for s, profile in zip(sigma, _source_profiles(n_pixels, sigma)):
+        expected = impulse if s <= 1e-15 else scipy.ndimage.gaussian_filter1d(impulse, s, mode="nearest",
+                                                                                truncate=4.0)
+        np.testing.assert_array_equal(profile, expected, err_msg=f"sigma {s!r} px")
+
+
+def test_field_matrix_is_the_sparse_matrix_in_arrays():
+    rng = np.random.default_rng(2)
+    args = (rng.uniform(0, 60, 20), rng.uniform(0, 40, 20), rng.uniform(0.0, 4.0, (20, 2)),
+            np.where(rng.random(20) < 0.5, rng.uniform(-90, 90, 20), 0.0), ROWS, COLS)
+    fields, matrix = gaussian_fields(*args), gaussian_filter_matrix(*args)
+    assert fields.shape == matrix.shape and fields.nnz == matrix.nnz
+    np.testing.assert_array_equal(fields.to_scipy().toarray(), matrix.toarray())
+    for i in range(20):          # every field's pixels in ascending order (the order of its sums)
+        assert np.all(np.diff(fields.indices[fields.indptr[i]:fields.indptr[i + 1]]) > 0)

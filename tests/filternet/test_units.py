@@ -113,6 +113,42 @@ def test_spont_rate_from_cell_metrics(tmp_path, filter_dir, fn):
     assert build_units(nodes, filter_dir, cell_metrics_dir=tmp_path).offset_hz.tolist() == [11.0, 4.0]
 
 
+def test_spont_rate_is_pandas_groupby_mean_to_the_bit(tmp_path):
+    """BMTK's fallback rate is a pandas groupby mean (compensated summation); simlib reads the CSV without pandas."""
+    rng = np.random.default_rng(4)
+    n = 400
+    f0 = rng.random((n, 3)) * 10
+    f0[rng.random((n, 3)) < 0.2] = np.nan
+    f0[np.isnan(f0).all(axis=1), 1] = 5.0
+    table = pd.DataFrame({"Spont": rng.lognormal(0.0, 3.0, n), **{f"F0_TF{t}": f0[:, i] for i, t in enumerate((1, 2, 4))}})
+    table.loc[rng.random(n) < 0.1, "Spont"] = np.nan
+    table.to_csv(tmp_path / "tOFF_cell_data.csv", index=False)
+    table = pd.read_csv(tmp_path / "tOFF_cell_data.csv")
+    label = table[["F0_TF1", "F0_TF2", "F0_TF4"]].idxmax(axis=1).str.slice(3)
+    expected = table["Spont"].groupby(label).mean()
+    for tf in ("TF1", "TF2", "TF4"):
+        assert spont_rate_from_cell_metrics("tOFF", tf, tmp_path) == expected[tf]
+    table.loc[7, ["F0_TF1", "F0_TF2", "F0_TF4"]] = np.nan
+    table.to_csv(tmp_path / "tOFF_cell_data.csv", index=False)
+    with pytest.raises(ConfigError, match=r"cell\(s\) in data row\(s\) \[8\] have no F0_TF\* value"):
+        spont_rate_from_cell_metrics("tOFF", "TF1", tmp_path)
+
+
+def test_a_mapping_of_columns_builds_the_same_units(filter_dir, fn):
+    nodes = fn.lgn_nodes(6, spatial_rotation=[0.0, 30.0, None, 0.0, 10.0, 0.0], jitter_lower=0.9, jitter_upper=1.1)
+    for table in (nodes, fn.two_subunit_nodes()):
+        columns = {name: table[name].to_numpy() for name in table.columns}
+        a, b = build_units(table, filter_dir, seed=2), build_units(columns, filter_dir, seed=2)
+        for name, value in vars(a).items():
+            np.testing.assert_array_equal(getattr(b, name), value, err_msg=name)
+    with pytest.raises(ConfigError, match="no node_id"):
+        build_units({"x": np.zeros(2)}, filter_dir)
+    with pytest.raises(ConfigError, match=r"one value per node.*'x': \(3,\)"):
+        build_units({"node_id": np.arange(2), "x": np.zeros(3)}, filter_dir)
+    with pytest.raises(ConfigError, match="expected a pandas DataFrame of nodes or a mapping"):
+        build_units([1, 2], filter_dir)
+
+
 def test_jitter_is_seeded_per_node(filter_dir, fn):
     nodes = fn.lgn_nodes(6, jitter_lower=0.8, jitter_upper=1.2)
     a = build_units(nodes, filter_dir, seed=0)

@@ -6,6 +6,7 @@ import pytest
 
 from simlib.errors import FormatError
 from simlib.sonata import read_edges, read_nodes
+from simlib.sonata.nodes import read_node_columns
 
 
 def test_nodes_layout(small_network, tmp_path):
@@ -75,6 +76,23 @@ def test_readers_join_types(small_network, tmp_path):
     assert edges.attrs["source_population"] == "net"
 
 
+def test_node_columns_are_read_nodes_without_pandas(small_network, tmp_path):
+    """Two groups (a property in one only), strings, numbers and list values from the types table."""
+    small_network.build()
+    small_network.save(output_dir=tmp_path)
+    args = (tmp_path / "net_nodes.h5", tmp_path / "net_node_types.csv")
+    table, columns = read_nodes(*args), read_node_columns(*args)
+    assert list(columns) == list(table.columns)
+    for name, values in columns.items():
+        expected = table[name].to_numpy(dtype=object)
+        assert values.shape == (8,) and (values.dtype.kind in "iuf") == (table[name].dtype.kind in "iuf"), name
+        for ours, theirs in zip(values.tolist(), expected.tolist()):
+            missing = theirs is None or (isinstance(theirs, float) and np.isnan(theirs))
+            assert (ours is None or (isinstance(ours, float) and np.isnan(ours))) if missing else ours == theirs, name
+    assert columns["x"].dtype == np.float64 and np.isnan(columns["x"][5:]).all()
+    assert columns["label"][5:].tolist() == [None] * 3
+
+
 def _copy_without(src, dst, dataset):
     with h5py.File(src) as a, h5py.File(dst, "w") as b:
         for key, value in a.attrs.items():
@@ -108,6 +126,8 @@ def test_node_types_missing_from_table(small_network, tmp_path):
     types.write_text(types.read_text().splitlines()[0] + "\n" + types.read_text().splitlines()[1] + "\n")
     with pytest.raises(FormatError, match=r"node_type_id \[101\]"):
         read_nodes(tmp_path / "net_nodes.h5", types)
+    with pytest.raises(FormatError, match=r"node_type_id \[101\]"):
+        read_node_columns(tmp_path / "net_nodes.h5", types)
 
 
 def test_edges_missing_dataset_and_not_hdf5(small_network, tmp_path):

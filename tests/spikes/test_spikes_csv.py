@@ -34,6 +34,17 @@ def test_full_float_precision(tmp_path):
     np.testing.assert_array_equal(read_csv(tmp_path / "p.csv")["V1"][1], times)
 
 
+def test_text_is_pandas_to_csv(tmp_path):
+    """The file is written without pandas (import time) but holds DataFrame.to_csv's text, as before."""
+    pd = pytest.importorskip("pandas")
+    times = np.array([0.0, 1e16, 1e-05, 123456789012345678.0, 0.1 + 0.2, 2.5, 1e-300, 4.0])
+    ids = np.array([3, 0, 7, 1, 2, 5, 4, 6])
+    write_csv(tmp_path / "ours.csv", {'p"q': (ids[:5], times[:5]), "V1": (ids[5:], times[5:])})
+    table = pd.DataFrame({"timestamps": times, "population": ['p"q'] * 5 + ["V1"] * 3, "node_ids": ids})
+    table.to_csv(tmp_path / "pandas.csv", sep=" ", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
 @pytest.mark.parametrize("order", ["by_time", "time", "by_id", "id", "none", None])
 def test_sort_order_honoured(tmp_path, bmtk_table, order):
     path = tmp_path / "spikes.csv"
