@@ -9,6 +9,7 @@ if not config:
 
 
 include: "rules/common.smk"
+include: "rules/downloads.smk"
 include: "rules/mechanisms.smk"
 include: "rules/components.smk"
 include: "rules/network.smk"

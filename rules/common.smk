@@ -75,6 +75,7 @@ def all_targets():
     targets = [circuit_config(net) for net in config["networks"]]
     targets.append(f"results/mechanisms/{ARCH}/libnrnmech.so")
     targets += [f"results/components/{name}/components.json" for name in config.get("components", {})]
+    targets += [f"resources/ecephys/session_{sid}/session_{sid}.nwb" for sid in config["downloads"]["ecephys_sessions"]]
     for name in config.get("spikes", {}):
         targets += [f"results/inputs/{name}.h5", f"results/inputs/{name}.csv"]
     for name in config.get("figures", {}).get("rasters", {}):

@@ -12,7 +12,7 @@ from simlib.mechanisms import compile_mechanisms
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
 

@@ -35,15 +35,17 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     ``h5`` (BMTK's BioNet rejects ``h5``). ``backend``, ``merge_synapses`` and
     ``components.functions_file`` are simlib's keys; BMTK ignores them.
     """
+    from simlib.models.components import component_folders
     from simlib.sonata.circuit import read_circuit_config
 
     config_dir = Path(config_path).parent
     circuit = read_circuit_config(circuit_config)
     networks = {kind: [{k: _portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
                 for kind in ("nodes", "edges")}
-    components = {key: _portable(Path(components_dir) / sub, config_dir) for key, sub in COMPONENT_FOLDERS.items()}
-    components.update({key: _portable(Path(components_dir) / sub, config_dir) for key, sub in OPTIONAL_FOLDERS.items()
-                       if (Path(components_dir) / sub).is_dir()})
+    folders = component_folders(components_dir)  # downloaded cell models live in resources/
+    components = {key: _portable(folders[sub], config_dir) for key, sub in COMPONENT_FOLDERS.items()}
+    components.update({key: _portable(folders[sub], config_dir) for key, sub in OPTIONAL_FOLDERS.items()
+                       if folders[sub].is_dir()})
     components["mechanisms_dir"] = _portable(mechanisms_dir, config_dir)
     if functions_file:
         components["functions_file"] = _portable(functions_file, config_dir)

@@ -11,7 +11,7 @@ import json
 import shutil
 from pathlib import Path
 
-from simlib.errors import ConfigError
+from simlib.errors import ConfigError, FormatError
 from simlib.fileio import atomic_path
 
 FITS_DIR = Path(__file__).parent / "fits"
@@ -85,12 +85,70 @@ def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
         with atomic_path(fit_path) as tmp:
             shutil.copyfile(FITS_DIR / fit_name, tmp)
         written["biophysical_neuron_models"].append(entry["dynamics_params"])
+    written.update(_write_network_models(out))
+    manifest = out / "components.json"
+    _write_text(manifest, json.dumps({"seed": seed, "cells": cell_map, "files": written}, indent=2) + "\n")
+    return manifest
+
+
+def _write_network_models(out: Path) -> dict[str, list[str]]:
+    """Our synaptic models and LGN filter models, whatever the cell models."""
+    written = {"synaptic_models": [], "filter_models": []}
     for name, params in SYNAPTIC_MODELS.items():
         _write_text(out / "synaptic_models" / name, json.dumps(params, indent=2) + "\n")
         written["synaptic_models"].append(name)
     for name, params in FILTER_MODELS.items():
         _write_text(out / "filter_models" / name, json.dumps(params, indent=2) + "\n")
         written["filter_models"].append(name)
+    return written
+
+
+def write_downloaded_components(output_dir, cells_listing) -> Path:
+    """Components of downloaded cell models: their folders, plus our synaptic and filter models.
+
+    ``cells_listing`` is the ``cells.json`` of a download (``{"cells": [{model_id, morphology,
+    dynamics_params}, ...]}``) beside its ``morphologies/`` and ``biophysical_neuron_models/``. Each file is
+    checked (the SWC parses, the fit holds ``genome``); the manifest's ``folders`` point the simulation
+    configs at the downloaded folders, relative to ``output_dir``.
+
+    Raises
+    ------
+    FormatError
+        A listed file is missing or invalid.
+    """
+    import os
+
+    from simlib.downloads import check_json, check_swc
+
+    out = Path(output_dir)
+    listing = Path(cells_listing)
+    try:
+        cells = json.loads(listing.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FormatError(f"{listing}: expected a JSON object with a 'cells' list ({exc})") from None
+    source = listing.parent
+    written = {"morphologies": [], "biophysical_neuron_models": []}
+    for cell in cells:
+        check_swc(source / "morphologies" / cell["morphology"])
+        check_json(source / "biophysical_neuron_models" / cell["dynamics_params"], keys=("genome",))
+        written["morphologies"].append(cell["morphology"])
+        written["biophysical_neuron_models"].append(cell["dynamics_params"])
+    written.update(_write_network_models(out))
+    folders = {sub: os.path.relpath(source.resolve() / sub, out.resolve()) for sub in ("morphologies",
+                                                                                         "biophysical_neuron_models")}
     manifest = out / "components.json"
-    _write_text(manifest, json.dumps({"seed": seed, "cells": cell_map, "files": written}, indent=2) + "\n")
+    _write_text(manifest, json.dumps({"source": str(listing), "cells": cells, "folders": folders, "files": written},
+                                     indent=2) + "\n")
     return manifest
+
+
+def component_folders(components_dir) -> dict[str, Path]:
+    """``{folder name: path}`` of a components folder; its ``components.json`` may place folders elsewhere."""
+    base = Path(components_dir)
+    folders = {sub: base / sub for sub in ("morphologies", "biophysical_neuron_models", "synaptic_models",
+                                           "filter_models")}
+    manifest = base / "components.json"
+    if manifest.is_file():
+        placed = json.loads(manifest.read_text(encoding="utf-8")).get("folders", {})
+        folders.update({sub: base / rel for sub, rel in placed.items()})
+    return folders

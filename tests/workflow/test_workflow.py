@@ -206,9 +206,11 @@ def test_nwb_driven_simulation(repo, tmp_path):
     for name in ("visl_spikes", "hippo_spikes"):
         synapses = int(log.split(f"input {name} (ecephys_probe): ")[1].split()[0])
         assert synapses > 0
-    # a session file missing: snakemake names it before running anything of this simulation
+    # a session file missing: the download stage fetches it (AllenSDK, tests/downloads), nothing else
     (wf / "resources/ecephys/session_754829445/session_754829445.nwb").unlink()
-    shutil.rmtree(wf / "results/sims/nwb_inputs")
+    for folder in ("results/sims/nwb_inputs", "results/figures/nwb_inputs"):  # (intermediates alone may be missing)
+        shutil.rmtree(wf / folder)
     proc = run(wf, "results/figures/nwb_inputs/raster.png", "--dry-run", "--configfile",
-               "config/tiny.yaml", "config/nwb_tiny.yaml", check=False)
-    assert proc.returncode != 0 and "session_754829445.nwb" in proc.stdout + proc.stderr
+               "config/tiny.yaml", "config/nwb_tiny.yaml")
+    assert "download_ecephys_session" in planned_jobs(proc.stdout + proc.stderr)
+    assert "session=754829445" in proc.stdout + proc.stderr and "session=715093703" not in proc.stdout + proc.stderr

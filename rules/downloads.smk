@@ -1,0 +1,105 @@
+# Downloads from the Allen Brain Map API through AllenSDK, in AllenSDK's own environment (it pins
+# numpy < 1.24 and pandas 1.5.3): a venv that the first download job creates (scripts/allensdk_env.py;
+# also the target of rule allensdk_env), or envs/allensdk.yaml with --use-conda. The venv is not an
+# input of the download rules: files already present are never fetched again because of it.
+# Nothing here runs unless a config asks for Allen data.
+
+import shlex
+
+import simlib
+
+DOWNLOADS = config["downloads"]
+USE_CONDA = any(getattr(m, "name", str(m)).upper() == "CONDA"
+                for m in workflow.deployment_settings.deployment_method)
+ALLENSDK_VENV = DOWNLOADS["allensdk_venv"]
+ALLENSDK_READY = f"{ALLENSDK_VENV}/.simlib-allensdk-ready"
+ALLENSDK_REQUIREMENTS = str(Path(workflow.basedir) / "envs" / "allensdk-requirements.txt")
+ALLENSDK_PYTHON = "python" if USE_CONDA else f"{ALLENSDK_VENV}/bin/python"
+DOWNLOAD_SCRIPT = str(Path(workflow.basedir) / "scripts" / "download_allen.py")
+# the download script imports simlib.downloads from this package folder (and nothing else of simlib's environment)
+SIMLIB_PACKAGE = str(Path(simlib.__file__).resolve().parent)
+
+
+def ensure_allensdk():
+    """Shell prefix making AllenSDK's venv on first use (nothing with --use-conda: the rule's env has it)."""
+    script = Path(workflow.basedir) / "scripts" / "allensdk_env.py"
+    command = " ".join(shlex.quote(str(a)) for a in (PYTHON, script, ALLENSDK_VENV, ALLENSDK_REQUIREMENTS))
+    return "" if USE_CONDA else f"{command} >> {{log}} && "  # its errors (e.g. no PyPI) reach the terminal
+
+
+def download_options():
+    return (f"--api {DOWNLOADS['api']} --retries {DOWNLOADS['retries']} --backoff {DOWNLOADS['backoff_s']} "
+            f"--timeout {DOWNLOADS['timeout_s']}")
+
+
+def session_hint(session):
+    path = f"resources/ecephys/session_{session}/session_{session}.nwb"
+    keys = [f"simulations.{sim}.inputs.{name}.input_file" for sim, spec in config.get("simulations", {}).items()
+            for name, inp in spec.get("inputs", {}).items()
+            if path in ([inp["input_file"]] if isinstance(inp.get("input_file"), str) else inp.get("input_file", []))]
+    where = ", ".join(keys) or "the input_file of your ecephys_probe inputs"
+    return (f"Without network access, put the session's NWB file (from the Allen Brain Observatory Visual Coding "
+            f"Neuropixels release, e.g. another machine's AllenSDK cache) at {path} by hand, or point {where} at "
+            f"a copy you already have.")
+
+
+def cell_models_hint(name):
+    return (f"Without network access, put the files by hand under resources/cell_models/{name}/morphologies/ and "
+            f"biophysical_neuron_models/ (with the file names of components.{name}.cells), or have the simulations "
+            f"use other cell models (simulations.<sim>.components, e.g. the offline ones).")
+
+
+rule allensdk_env:
+    output:
+        ALLENSDK_READY,
+    params:
+        python=PYTHON,
+        script=str(Path(workflow.basedir) / "scripts" / "allensdk_env.py"),
+        venv=ALLENSDK_VENV,
+        requirements=ALLENSDK_REQUIREMENTS,
+    log:
+        "logs/allensdk_env.log",
+    shell:
+        "{params.python:q} {params.script:q} {params.venv:q} {params.requirements:q} > {log}"
+
+
+rule download_ecephys_session:
+    output:
+        "resources/ecephys/session_{session}/session_{session}.nwb",
+    wildcard_constraints:
+        session=r"\d+",
+    params:
+        python=ALLENSDK_PYTHON,
+        options=download_options(),
+        hint=lambda wc: session_hint(wc.session),
+        simlib=SIMLIB_PACKAGE,
+        script=DOWNLOAD_SCRIPT,
+    log:
+        "logs/download/ecephys_session_{session}.log",
+    conda:
+        "../envs/allensdk.yaml"
+    shell:
+        ensure_allensdk() + "SIMLIB_PACKAGE={params.simlib:q} {params.python} {params.script:q} {params.options} --hint {params.hint:q}"
+        " --log {log} session {wildcards.session} --cache resources/ecephys"
+
+
+rule download_cell_models:
+    output:
+        "resources/cell_models/{name}/cells.json",
+    params:
+        python=ALLENSDK_PYTHON,
+        options=download_options(),
+        hint=lambda wc: cell_models_hint(wc.name),
+        models=lambda wc: " ".join(
+            "--model " + str(c["model_id"]) + (f"={c['morphology']},{c['dynamics_params']}"
+                                              if c.get("morphology") and c.get("dynamics_params") else "")
+            for c in config["components"][wc.name]["cells"]),
+        simlib=SIMLIB_PACKAGE,
+        script=DOWNLOAD_SCRIPT,
+    log:
+        "logs/download/cell_models_{name}.log",
+    conda:
+        "../envs/allensdk.yaml"
+    shell:
+        ensure_allensdk() + "SIMLIB_PACKAGE={params.simlib:q} {params.python} {params.script:q} {params.options} --hint {params.hint:q}"
+        " --log {log} cell-models --out resources/cell_models/{wildcards.name} {params.models}"
