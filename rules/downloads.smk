@@ -3,6 +3,11 @@
 # also the target of rule allensdk_env), or envs/allensdk.yaml with --use-conda. The venv is not an
 # input of the download rules: files already present are never fetched again because of it.
 # Nothing here runs unless a config asks for Allen data.
+#
+# A download job's settings (API, retries, paths, the hint of its error message) are not params: a
+# changed setting must not make Snakemake delete and fetch again a 2.7 GB file that is in place. They
+# reach the shell as globals and `resources` strings, which are not rerun triggers. The download
+# rules are local rules: on a cluster they run on the login node, where the network usually is.
 
 import shlex
 
@@ -20,20 +25,21 @@ DOWNLOAD_SCRIPT = str(Path(workflow.basedir) / "scripts" / "download_allen.py")
 SIMLIB_PACKAGE = str(Path(simlib.__file__).resolve().parent)
 
 
-def ensure_allensdk():
-    """Shell prefix making AllenSDK's venv on first use (nothing with --use-conda: the rule's env has it)."""
-    script = Path(workflow.basedir) / "scripts" / "allensdk_env.py"
-    command = " ".join(shlex.quote(str(a)) for a in (PYTHON, script, ALLENSDK_VENV, ALLENSDK_REQUIREMENTS))
-    return "" if USE_CONDA else f"{command} >> {{log}} && "  # its errors (e.g. no PyPI) reach the terminal
+# makes AllenSDK's venv on first use (nothing with --use-conda: the rule's env has AllenSDK); its errors
+# (e.g. no PyPI) reach the terminal
+ENSURE_ALLENSDK = "true" if USE_CONDA else " ".join(
+    shlex.quote(str(a)) for a in (PYTHON, Path(workflow.basedir) / "scripts" / "allensdk_env.py", ALLENSDK_VENV,
+                                  ALLENSDK_REQUIREMENTS))
 
 
-def download_options():
-    return (f"--api {DOWNLOADS['api']} --retries {DOWNLOADS['retries']} --backoff {DOWNLOADS['backoff_s']} "
-            f"--timeout {DOWNLOADS['timeout_s']}")
+DOWNLOAD_COMMAND = " ".join([
+    f"SIMLIB_PACKAGE={shlex.quote(SIMLIB_PACKAGE)}", shlex.quote(ALLENSDK_PYTHON), shlex.quote(DOWNLOAD_SCRIPT),
+    f"--api {shlex.quote(DOWNLOADS['api'])} --retries {DOWNLOADS['retries']} --backoff {DOWNLOADS['backoff_s']}",
+    f"--timeout {DOWNLOADS['timeout_s']}"])
 
 
-def session_hint(session):
-    path = f"resources/ecephys/session_{session}/session_{session}.nwb"
+def session_hint(wildcards):
+    path = f"resources/ecephys/session_{wildcards.session}/session_{wildcards.session}.nwb"
     keys = [f"simulations.{sim}.inputs.{name}.input_file" for sim, spec in config.get("simulations", {}).items()
             for name, inp in spec.get("inputs", {}).items()
             if path in ([inp["input_file"]] if isinstance(inp.get("input_file"), str) else inp.get("input_file", []))]
@@ -43,24 +49,29 @@ def session_hint(session):
             f"a copy you already have.")
 
 
-def cell_models_hint(name):
+def cell_models_hint(wildcards):
+    name = wildcards.name
     return (f"Without network access, put the files by hand under resources/cell_models/{name}/morphologies/ and "
             f"biophysical_neuron_models/ (with the file names of components.{name}.cells), or have the simulations "
             f"use other cell models (simulations.<sim>.components, e.g. the offline ones).")
 
 
+def cell_models_arguments(wildcards):
+    return " ".join(
+        "--model " + str(c["model_id"]) + (f"={c['morphology']},{c['dynamics_params']}" if c.get("morphology") else "")
+        for c in config["components"][wildcards.name]["cells"])
+
+
+localrules: allensdk_env, download_ecephys_session, download_cell_models
+
+
 rule allensdk_env:
     output:
         ALLENSDK_READY,
-    params:
-        python=PYTHON,
-        script=str(Path(workflow.basedir) / "scripts" / "allensdk_env.py"),
-        venv=ALLENSDK_VENV,
-        requirements=ALLENSDK_REQUIREMENTS,
     log:
         "logs/allensdk_env.log",
     shell:
-        "{params.python:q} {params.script:q} {params.venv:q} {params.requirements:q} > {log}"
+        "{ENSURE_ALLENSDK} > {log}"
 
 
 rule download_ecephys_session:
@@ -68,38 +79,27 @@ rule download_ecephys_session:
         "resources/ecephys/session_{session}/session_{session}.nwb",
     wildcard_constraints:
         session=r"\d+",
-    params:
-        python=ALLENSDK_PYTHON,
-        options=download_options(),
-        hint=lambda wc: session_hint(wc.session),
-        simlib=SIMLIB_PACKAGE,
-        script=DOWNLOAD_SCRIPT,
+    resources:
+        hint=session_hint,
     log:
         "logs/download/ecephys_session_{session}.log",
     conda:
         "../envs/allensdk.yaml"
     shell:
-        ensure_allensdk() + "SIMLIB_PACKAGE={params.simlib:q} {params.python} {params.script:q} {params.options} --hint {params.hint:q}"
-        " --log {log} session {wildcards.session} --cache resources/ecephys"
+        "{ENSURE_ALLENSDK} >> {log} && {DOWNLOAD_COMMAND} --hint {resources.hint:q} --log {log}"
+        " session {wildcards.session} --cache resources/ecephys"
 
 
 rule download_cell_models:
     output:
         "resources/cell_models/{name}/cells.json",
-    params:
-        python=ALLENSDK_PYTHON,
-        options=download_options(),
-        hint=lambda wc: cell_models_hint(wc.name),
-        models=lambda wc: " ".join(
-            "--model " + str(c["model_id"]) + (f"={c['morphology']},{c['dynamics_params']}"
-                                              if c.get("morphology") and c.get("dynamics_params") else "")
-            for c in config["components"][wc.name]["cells"]),
-        simlib=SIMLIB_PACKAGE,
-        script=DOWNLOAD_SCRIPT,
+    resources:
+        hint=cell_models_hint,
+        models=cell_models_arguments,
     log:
         "logs/download/cell_models_{name}.log",
     conda:
         "../envs/allensdk.yaml"
     shell:
-        ensure_allensdk() + "SIMLIB_PACKAGE={params.simlib:q} {params.python} {params.script:q} {params.options} --hint {params.hint:q}"
-        " --log {log} cell-models --out resources/cell_models/{wildcards.name} {params.models}"
+        "{ENSURE_ALLENSDK} >> {log} && {DOWNLOAD_COMMAND} --hint {resources.hint:q} --log {log}"
+        " cell-models --out resources/cell_models/{wildcards.name} {resources.models}"

@@ -186,6 +186,10 @@ def test_downloads_drive_a_simulation(allensdk_python, repo, sources, tmp_path):
         assert sorted(api.downloads()) == sorted([*api.session_files.values(), api.session_files[TWO_SESSIONS[1]]]
                                                  + [f for m in api.model_files.values() for f in (m["fit"], m["morphology"])])
         requests = list(api.requests)
+        # other download settings: no rerun trigger, the files in place stay (nothing is fetched again)
+        changed = nwb_allen_config(api.url, venv, TWO_SESSIONS)
+        changed["downloads"].update(retries=3, timeout_s=60.0)
+        (wf / "config/dl.yaml").write_text(yaml.safe_dump(changed))
         proc = subprocess.run([*SNAKEMAKE, target, "--configfile", "config/tiny.yaml", "config/dl.yaml"], cwd=wf,
                               capture_output=True, text=True, timeout=600, check=False)
         assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr
