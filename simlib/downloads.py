@@ -160,6 +160,13 @@ class _Incomplete(Exception):
     """The transfer ended early or the server misbehaved: worth another try."""
 
 
+def _wait_before_retry(attempt: int, retries: int, backoff_s: float, failure: str, log) -> None:
+    """Exponential backoff: ``backoff_s`` before the second attempt, then twice as long each time."""
+    wait = backoff_s * 2 ** (attempt - 1)
+    log(f"{failure}; retrying in {wait:.1f} s")
+    time.sleep(wait)
+
+
 def _part_paths(dest: Path) -> tuple[Path, Path]:
     return dest.with_name(f".{dest.name}.part"), dest.with_name(f".{dest.name}.part.json")
 
@@ -251,9 +258,7 @@ def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], 
     problem = ""
     for attempt in range(retries + 1):
         if attempt:
-            wait = backoff_s * 2 ** (attempt - 1)
-            log(f"attempt {attempt} of {retries + 1} failed ({problem}); retrying in {wait:.1f} s")
-            time.sleep(wait)
+            _wait_before_retry(attempt, retries, backoff_s, f"attempt {attempt} of {retries + 1} failed ({problem})", log)
         try:
             _transfer(url, part, state, timeout_s, log)
         except urllib.error.HTTPError as exc:
@@ -295,9 +300,8 @@ def with_retries(find: Callable[[], object], what: str, *, retries: int = 4, bac
     problem = ""
     for attempt in range(retries + 1):
         if attempt:
-            wait = backoff_s * 2 ** (attempt - 1)
-            log(f"{what}: attempt {attempt} of {retries + 1} failed ({problem}); retrying in {wait:.1f} s")
-            time.sleep(wait)
+            _wait_before_retry(attempt, retries, backoff_s, f"{what}: attempt {attempt} of {retries + 1} failed "
+                               f"({problem})", log)
         try:
             return find()
         except OSError as exc:
