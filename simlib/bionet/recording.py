@@ -94,6 +94,8 @@ class MembraneReport:
         self._seen = 0  # time steps recorded so far (row 0 = the initial state)
         self.n_steps = int(round((tstop_ms - tstart_ms) / report_dt))
         sections = spec.get("sections", "soma")
+        if variable == "i_membrane_":
+            h.cvode.use_fast_imem(1)  # makes i_membrane_ (nA) a range variable
         selection = select(spec.get("cells", "biophysical"), f"reports.{name}.cells")
         self.local: dict[str, _Recorded] = {}
         n_cells = 0
@@ -124,6 +126,13 @@ class MembraneReport:
         self._writer = None
         self._order = None
         self._written = 0
+
+    def elements(self) -> int:
+        """Values recorded per time step on this rank."""
+        return sum(len(r.vectors) for r in self.local.values())
+
+    def start(self) -> None:
+        """Nothing to do after finitialize: NEURON records the initial state itself."""
 
     def open(self) -> None:
         """Gather the element mapping on rank 0 and open the file there."""
@@ -206,13 +215,15 @@ def _segments(cell, sections, source: str) -> list:
 
 
 def membrane_reports(network, session, select, run: dict, output_dir: Path) -> list[MembraneReport]:
-    """The config's ``membrane_report`` reports (one file per variable)."""
+    """The config's ``membrane_report`` reports (one file per variable); other modules are checked only."""
     reports = []
     for name, spec in network.config.reports.items():
         module = spec.get("module")
         if module not in REPORT_MODULES:
             raise ConfigError(f"{network.config.source}: reports.{name}.module: '{module}' unknown; accepted: "
                               f"{', '.join(REPORT_MODULES)}")
+        if module != "membrane_report":
+            continue
         variables = spec.get("variable_name", "v")
         variables = [variables] if isinstance(variables, str) else list(variables)
         default = Path(output_dir) / f"{name}.h5"
@@ -226,4 +237,4 @@ def membrane_reports(network, session, select, run: dict, output_dir: Path) -> l
     return reports
 
 
-REPORT_MODULES = ("membrane_report",)
+REPORT_MODULES = ("membrane_report", "extracellular")

@@ -79,6 +79,7 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
     h.tstop = run["tstop"]
     spikes = SpikeRecorder(network, session)
     reports = membrane_reports(network, session, select, run, output_dir)
+    reports += extracellular_reports(network, session, select, run, output_dir)
     setup = time.perf_counter() - t0
     counts = session.gather((len(network.cells), network.n_synapses), 0)
     if counts is not None:
@@ -89,8 +90,7 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
         for report in reports:
             report.open()
         t_run = time.perf_counter()
-        _run(session, run, v_init, reports, report_elements=sum(
-            sum(len(r.vectors) for r in rep.local.values()) for rep in reports))
+        _run(session, run, v_init, reports, report_elements=_recorded_elements(session, reports))
         simulate_s = time.perf_counter() - t_run
         for report in reports:
             report.close()
@@ -135,6 +135,8 @@ def _run(session, run: dict, v_init: float, reports: list, report_elements: int)
     h.finitialize(v_init)
     if run["tstart"]:
         h.t = run["tstart"]
+    for report in reports:
+        report.start()
     wall0 = time.perf_counter()
     step = 0
     while step < n_steps:
@@ -150,6 +152,21 @@ def _run(session, run: dict, v_init: float, reports: list, report_elements: int)
         from neuron import coreneuron
 
         coreneuron.enable = False
+
+
+def _recorded_elements(session, reports: list) -> int:
+    """Values recorded per time step by NEURON over all ranks (the same block size for any rank count)."""
+    local = sum(report.elements() for report in reports)
+    return int(session.pc.allreduce(float(local), 1)) if session.nhost > 1 else local
+
+
+def extracellular_reports(network, session, select, run: dict, output_dir: Path) -> list:
+    """The config's ``extracellular`` reports (see :mod:`simlib.bionet.extracellular`)."""
+    from simlib.bionet.extracellular import ExtracellularReport
+
+    return [ExtracellularReport(name, spec, network, session, select, run, output_dir)
+            for name, spec in network.config.reports.items()
+            if spec.get("module") == "extracellular" and spec.get("enabled", True) is not False]
 
 
 def _conditions(config, network, session) -> tuple[float, float]:

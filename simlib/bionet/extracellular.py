@@ -1,0 +1,290 @@
+"""The ``extracellular`` report: potentials on electrodes from every segment's membrane current.
+
+Membrane currents come from NEURON's ``i_membrane_`` (``cvode.use_fast_imem``; BMTK also
+inserts the costly ``extracellular`` mechanism, which is not needed). The line-source transfer
+matrix of each recorded cell (channels × segments, :mod:`simlib.bionet.line_source`) is built
+once, from the segment coordinates after the node's rotation and position. During the run the
+currents of all segments of a rank are copied into a block each time step — by one
+``PtrVector.gather`` per step on NEURON (BMTK calls Python once per cell per step), by NEURON's
+own ``Vector.record`` on CoreNEURON, which runs no Python during a run — and each full block is
+multiplied by the transfer matrices with one matrix product per cell. Rank 0 sums the cells'
+contributions in gid order, so the file is the same for any number of ranks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simlib.errors import ConfigError, SimlibError
+
+_BUFFER_BYTES = 32 << 20   # currents (steps × segments) held per rank before they are reduced
+SPEC_KEYS = ("module", "variable_name", "cells", "cell_bounds", "electrode_positions", "electrode_channels",
+             "file_name", "minimum_distance", "contributions_dir", "sigma", "by_population", "file_name_nwb",
+             "enabled")
+
+
+@dataclass
+class _LocalCell:
+    gid: int
+    population: str
+    node_id: int
+    group: str            # its value of the breakdown attribute (by_population), '' without one
+    columns: slice        # its segments' columns in the current buffer
+    transfer: np.ndarray  # (n_channels, n_segments), mV/nA
+
+
+class ExtracellularReport:
+    """One ``module: extracellular`` report of a simulation config.
+
+    Parameters
+    ----------
+    name, spec : the report's key and its dict in ``reports``.
+    network : the built :class:`simlib.bionet.network.Network` (cells already created).
+    session : the MPI session; select : node-set selector of the simulation.
+    run : the config's ``run`` dict; output_dir : where relative file names go.
+
+    Raises
+    ------
+    ConfigError, FormatError
+        Bad keys or values, an unreadable electrode file, unknown channels, or an electrode on a
+        segment with no minimum distance — before the run starts.
+    """
+
+    def __init__(self, name: str, spec: dict, network, session, select, run: dict, output_dir):
+        from simlib.sonata.ecp import read_electrodes
+
+        self.name, self.session = name, session
+        source = f"{network.config.source}: reports.{name}"
+        unknown = sorted(set(spec) - set(SPEC_KEYS))
+        if unknown:
+            raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; accepted: {', '.join(SPEC_KEYS)}")
+        if "electrode_positions" not in spec:
+            raise ConfigError(f"{source}.electrode_positions: missing; expected a space-separated CSV with columns "
+                              f"channel x_pos y_pos z_pos")
+        path = Path(spec["electrode_positions"])
+        try:
+            electrodes = read_electrodes(path)
+            self.electrodes = electrodes.select(spec.get("electrode_channels", "all"),
+                                                source=f"{source}.electrode_channels")
+        except SimlibError as exc:
+            raise type(exc)(f"{source}.electrode_positions: {exc}") from None
+        self.sigma = _positive(spec.get("sigma", 0.3), f"{source}.sigma", "a conductivity in S/m")
+        min_distance = spec.get("minimum_distance")
+        if min_distance not in (None, "auto"):
+            min_distance = _positive(min_distance, f"{source}.minimum_distance", "a distance in µm or 'auto'",
+                                     allow_zero=True)
+        by = spec.get("by_population", False)
+        if by is True:
+            by = "pop_name"
+        if by not in (False, None) and not isinstance(by, str):
+            raise ConfigError(f"{source}.by_population: expected true, false or a node attribute name, got {by!r}")
+        self.by = by or None
+        self.path = _output_path(spec.get("file_name", f"{name}.h5"), output_dir)
+        contributions = spec.get("contributions_dir")
+        self.contributions_dir = _output_path(contributions, output_dir) if contributions else None
+        self.tstart_ms, self.tstop_ms, self.dt_ms = run["tstart"], run["tstop"], run["dt"]
+        self.n_steps = int(round((self.tstop_ms - self.tstart_ms) / self.dt_ms))
+        self.coreneuron = run["backend"] == "coreneuron"
+
+        cells = spec.get("cells", "biophysical")
+        if spec.get("cell_bounds") is not None:
+            lo, hi = spec["cell_bounds"]
+            cells = {"node_ids": list(range(int(lo), int(hi) + 1))}
+        selection = select(cells, f"reports.{name}.cells")
+        self.cells: list[_LocalCell] = []
+        n_selected, groups = 0, set()
+        for population, node_ids in selection.items():
+            pop = network.populations[population]
+            rows = pop.rows(node_ids)
+            bio = pop.model_type[rows] == "biophysical"
+            n_selected += int(bio.sum())
+            if self.by is not None and self.by not in pop.nodes:
+                raise ConfigError(f"{source}.by_population: '{self.by}' is not an attribute of population "
+                                  f"'{population}'")
+            labels = (pop.nodes[self.by].astype(str).to_numpy()[rows] if self.by else np.full(rows.size, ""))
+            for node_id, label in zip(np.asarray(node_ids)[bio], labels[bio]):
+                groups.add(str(label))
+                gid = int(network.gids(population, [node_id])[0])
+                if gid in network.cells:
+                    self.cells.append(_LocalCell(gid, population, int(node_id), str(label), slice(0, 0), None))
+        if n_selected == 0:
+            raise ConfigError(f"{source}.cells: the node set matches no biophysical cell")
+        self.groups = sorted(groups) if self.by else []
+        self.cells.sort(key=lambda c: c.gid)
+        self._segments = []
+        start = 0
+        for cell in self.cells:
+            hoc = network.cells[cell.gid]
+            coords = network.segment_coordinates(cell.gid)
+            segs = [seg for sec in hoc.all for seg in sec]
+            radius = np.array([seg.diam / 2.0 for seg in segs])
+            try:
+                from simlib.bionet.line_source import line_source_transfer
+
+                cell.transfer = line_source_transfer(coords.p0, coords.p1, self.electrodes.positions_um, self.sigma,
+                                                     radius if min_distance == "auto" else min_distance)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: cell {cell.population} node {cell.node_id}: {exc}") from None
+            cell.columns = slice(start, start + len(segs))
+            start += len(segs)
+            self._segments += segs
+        self.n_segments = start
+        self._setup_recording()
+        self._writer = None
+        self._contrib = {}
+        self._pending: dict[int, list] = {c.gid: [] for c in self.cells}
+        self._rows_done = 0      # rows of the file written by rank 0
+        self._rows_taken = 0     # rows of currents taken on this rank
+
+    # --- recording
+
+    def _setup_recording(self) -> None:
+        from neuron import h
+
+        h.cvode.use_fast_imem(1)
+        rows = max(1, min(self.n_steps, _BUFFER_BYTES // (8 * max(self.n_segments, 1))))
+        self._buffer = np.zeros((rows, self.n_segments))
+        self._fill = 0
+        self._vectors = []
+        if self.coreneuron:
+            # CoreNEURON runs no Python per step: NEURON records every segment itself
+            self._vectors = [h.Vector().record(seg._ref_i_membrane_) for seg in self._segments]
+            return
+        self._ptr = h.PtrVector(max(self.n_segments, 1))
+        for k, seg in enumerate(self._segments):
+            self._ptr.pset(k, seg._ref_i_membrane_)
+        self._gathered = h.Vector(max(self.n_segments, 1))
+        self._view = self._gathered.as_numpy()
+        if self.n_segments:
+            h.cvode.extra_scatter_gather(0, self._take_step)
+
+    def elements(self) -> int:
+        """Values recorded per time step on this rank (sets the block size of the run)."""
+        return self.n_segments if self.coreneuron else 0
+
+    def open(self) -> None:
+        """Open the output file(s) on rank 0."""
+        from simlib.sonata.ecp import Electrodes, EcpWriter
+
+        mine = [(c.gid, c.population, c.node_id) for c in self.cells]
+        parts = self.session.gather(mine, 0)
+        if parts is None:
+            return
+        self._writer = EcpWriter(self.path, self.electrodes, self.tstart_ms, self.tstop_ms, self.dt_ms,
+                                 populations=self.groups)
+        if self.contributions_dir is not None:
+            for gid, population, node_id in sorted(c for part in parts for c in part):
+                writer = EcpWriter(self.contributions_dir / f"{gid}.h5", self.electrodes, self.tstart_ms,
+                                   self.tstop_ms, self.dt_ms)
+                self._contrib[gid] = writer
+
+    def start(self) -> None:
+        """After finitialize: row 0 is the initial state."""
+        if self.coreneuron:
+            return
+        self._take_step()
+
+    def _take_step(self) -> None:
+        if self._rows_taken >= self.n_steps:
+            return  # the state after the last step (t = tstop) is not a row of the report
+        self._ptr.gather(self._gathered)
+        self._buffer[self._fill] = self._view[:self.n_segments]
+        self._fill += 1
+        self._rows_taken += 1
+        if self._fill == self._buffer.shape[0]:
+            self._reduce()
+
+    def _reduce(self) -> None:
+        """Multiply the buffered currents by each cell's transfer matrix."""
+        block = self._buffer[:self._fill]
+        for cell in self.cells:
+            self._pending[cell.gid].append(block[:, cell.columns] @ cell.transfer.T)
+        self._fill = 0
+
+    def _take_recorded(self) -> None:
+        """CoreNEURON: move the recorded vectors into the buffer, in buffer-sized pieces."""
+        if not self._vectors:
+            return
+        n = min(int(self._vectors[0].size()), self.n_steps - self._rows_taken)
+        done = 0
+        while done < n:
+            k = min(n - done, self._buffer.shape[0])
+            for j, vec in enumerate(self._vectors):
+                self._buffer[:k, j] = vec.as_numpy()[done:done + k]
+            self._fill = k
+            self._reduce()
+            done += k
+        self._rows_taken += n
+        for vec in self._vectors:
+            vec.resize(0)
+
+    # --- output
+
+    def flush(self) -> None:
+        """Reduce what was recorded, hand the cells' contributions to rank 0 and append them to the file."""
+        if self.coreneuron:
+            self._take_recorded()
+        elif self._fill:
+            self._reduce()
+        mine = {gid: (np.concatenate(parts) if parts else None) for gid, parts in self._pending.items()}
+        for parts in self._pending.values():
+            parts.clear()
+        group_of = {c.gid: c.group for c in self.cells}
+        parts = self.session.gather((mine, group_of), 0)
+        if parts is None:
+            return
+        contributions, groups = {}, {}
+        for part, labels in parts:
+            contributions.update({gid: a for gid, a in part.items() if a is not None})
+            groups.update(labels)
+        n_rows = max((a.shape[0] for a in contributions.values()), default=0)
+        if n_rows == 0:
+            return
+        n_ch = self.electrodes.channel_ids.size
+        total = np.zeros((n_rows, n_ch))
+        shares = {g: np.zeros((n_rows, n_ch)) for g in self.groups}
+        for gid in sorted(contributions):  # gid order: the same sums for any number of ranks
+            part = contributions[gid]
+            total += part
+            if self.groups:
+                shares[groups[gid]] += part
+            if gid in self._contrib:
+                self._contrib[gid].append(part)
+        self._writer.append(total, shares)
+        self._rows_done += n_rows
+
+    def close(self) -> None:
+        for writer in [self._writer, *self._contrib.values()]:
+            if writer is not None:
+                writer.close()
+        if not self.coreneuron and self.n_segments:
+            from neuron import h
+
+            h.cvode.extra_scatter_gather_remove(self._take_step)
+
+    def abort(self) -> None:
+        for writer in [self._writer, *self._contrib.values()]:
+            if writer is not None:
+                writer.abort()
+
+    @property
+    def files(self) -> list[str]:
+        return [str(self.path)]
+
+
+def _output_path(name, output_dir) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else Path(output_dir) / path
+
+
+def _positive(value, where: str, expected: str, allow_zero: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected {expected}, got {value!r}") from None
+    if not np.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise ConfigError(f"{where}: expected {expected} ({'>= 0' if allow_zero else '> 0'}), got {value!r}")
+    return number
