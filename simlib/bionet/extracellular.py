@@ -34,6 +34,7 @@ class _LocalCell:
     group: str            # its value of the breakdown attribute (by_population), '' without one
     columns: slice        # its segments' columns in the current buffer
     transfer: np.ndarray  # (n_channels, n_segments), mV/nA
+    segments: dict | None = None  # p0, p1, diameter (µm), kept for contribution files
 
 
 class ExtracellularReport:
@@ -128,6 +129,8 @@ class ExtracellularReport:
                                                      radius if min_distance == "auto" else min_distance)
             except ConfigError as exc:
                 raise ConfigError(f"{source}: cell {cell.population} node {cell.node_id}: {exc}") from None
+            if self.contributions_dir is not None:
+                cell.segments = {"p0": coords.p0, "p1": coords.p1, "diameter": 2 * radius}
             cell.columns = slice(start, start + len(segs))
             start += len(segs)
             self._segments += segs
@@ -167,18 +170,21 @@ class ExtracellularReport:
 
     def open(self) -> None:
         """Open the output file(s) on rank 0."""
-        from simlib.sonata.ecp import Electrodes, EcpWriter
+        from simlib.sonata.ecp import EcpWriter
 
-        mine = [(c.gid, c.population, c.node_id) for c in self.cells]
+        mine = [(c.gid, c.population, c.node_id, c.segments) for c in self.cells]
         parts = self.session.gather(mine, 0)
         if parts is None:
             return
         self._writer = EcpWriter(self.path, self.electrodes, self.tstart_ms, self.tstop_ms, self.dt_ms,
                                  populations=self.groups)
         if self.contributions_dir is not None:
-            for gid, population, node_id in sorted(c for part in parts for c in part):
+            for gid, population, node_id, segments in sorted((c for part in parts for c in part),
+                                                             key=lambda c: c[0]):
+                # BMTK's layout (<gid>.h5 with /ecp/data), plus the time, channels and the cell's segments
                 writer = EcpWriter(self.contributions_dir / f"{gid}.h5", self.electrodes, self.tstart_ms,
-                                   self.tstop_ms, self.dt_ms)
+                                   self.tstop_ms, self.dt_ms, segments=segments,
+                                   attrs={"population": population, "node_id": node_id})
                 self._contrib[gid] = writer
 
     def start(self) -> None:

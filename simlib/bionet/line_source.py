@@ -14,6 +14,8 @@ import numpy as np
 
 from simlib.errors import ConfigError
 
+_ON_SEGMENT_UM = 1e-6
+
 
 def line_source_transfer(p0_um: np.ndarray, p1_um: np.ndarray, electrodes_um: np.ndarray,
                          sigma_s_per_m: float = 0.3, min_distance_um=None) -> np.ndarray:
@@ -71,7 +73,8 @@ def line_source_transfer(p0_um: np.ndarray, p1_um: np.ndarray, electrodes_um: np
     if point.any():
         with np.errstate(divide="ignore"):
             transfer[:, point] = 1.0 / np.sqrt(r2[:, point])
-    bad = ~np.isfinite(transfer)
+    # on the segment (within 1 pm of its axis, inside its extent): rounding decides between inf and 1e12
+    bad = ~np.isfinite(transfer) | ((r_perp2 < _ON_SEGMENT_UM ** 2) & (low <= 0) & (length[None, :] > 0))
     if bad.any():
         ch, seg = np.argwhere(bad)[0]
         raise ConfigError(f"electrode channel index {ch} at {el[ch].tolist()} µm lies on segment {seg} "

@@ -141,10 +141,13 @@ class EcpWriter:
     electrodes : the recorded channels.
     tstart_ms, tstop_ms, dt_ms : rows are the potential at ``tstart + k·dt``, k = 0..n_steps-1.
     populations : names whose shares are written to ``/ecp/populations/<name>/data`` (optional).
+    segments : for one cell's contribution file: its segments' ``p0``, ``p1`` (n_segments, 3) and
+        ``diameter`` (n_segments,) in µm, written to ``/ecp/segments/`` (as the transfer used them).
+    attrs : attributes of the ``/ecp`` group (e.g. a cell's population and node id).
     """
 
     def __init__(self, path, electrodes: Electrodes, tstart_ms: float, tstop_ms: float, dt_ms: float,
-                 populations=()):
+                 populations=(), segments: dict | None = None, attrs: dict | None = None):
         self.path = Path(path)
         if not dt_ms > 0 or not tstop_ms > tstart_ms:
             raise SimlibError(f"{self.path}: cannot write ECP report: need dt > 0 and tstop > tstart, got "
@@ -165,6 +168,11 @@ class EcpWriter:
             grp.create_dataset("channel_id", data=electrodes.channel_ids.astype(np.int64))
             grp.create_dataset("electrode_positions", data=electrodes.positions_um.astype(np.float64))
             grp["electrode_positions"].attrs["units"] = "um"
+            for key, value in (attrs or {}).items():
+                grp.attrs[key] = value
+            for key, value in (segments or {}).items():
+                grp.create_dataset(f"segments/{key}", data=np.asarray(value, dtype=np.float64))
+                grp[f"segments/{key}"].attrs["units"] = "um"
             self._pops = {}
             for name in populations:
                 ds = grp.create_dataset(f"populations/{name}/data", shape=shape, dtype=np.float64, chunks=chunks)
