@@ -58,6 +58,7 @@ class _Morphology:
     child_x: list[float]        # which end of the child attaches (section orientation)
     points: list                # (n, 4) arrays of x, y, z, diam per section
     axon_diams: list[float]     # diameters of the first and last axon sections (nseg = 1), for all-active stubs
+    anchors: list = field(default_factory=list)  # Import3d's logical connection point (x, y, z) or None
     vectors: list | None = None  # hoc Vectors of `points`, created on first use
 
 
@@ -102,6 +103,11 @@ class MorphologyCache:
         for sec, parent, px, cx in zip(created, morph.parent, morph.parent_x, morph.child_x):
             if sec is not None and parent >= 0 and created[parent] is not None:
                 sec.connect(created[parent](px), cx)
+        for sec, anchor in zip(created, morph.anchors):
+            # as Import3d: soma children keep their reconstructed points (define_shape would otherwise
+            # translate each dendritic tree onto the soma's centre line)
+            if sec is not None and anchor is not None:
+                h.pt3dstyle(1, *anchor, sec=sec)
         cell.all = [sec for name in ("soma", "dend", "apic", "axon") for sec in getattr(cell, name)]
         cell.axon_diams = list(morph.axon_diams)
         return cell
@@ -124,7 +130,7 @@ def _import3d(swc_path, path: str) -> _Morphology:
     if not getattr(cell, "soma", None):
         raise FormatError(f"{swc_path}: no soma (sample type 1); a cell needs one")
     index = {sec: i for i, sec in enumerate(secs)}
-    kinds, parent, parent_x, child_x, points = [], [], [], [], []
+    kinds, parent, parent_x, child_x, points, anchors = [], [], [], [], [], []
     for sec in secs:
         kinds.append(_kind(sec))
         ref = sec.parentseg()
@@ -133,13 +139,24 @@ def _import3d(swc_path, path: str) -> _Morphology:
         child_x.append(h.section_orientation(sec=sec))
         n = int(sec.n3d())
         points.append(np.array([[sec.x3d(i), sec.y3d(i), sec.z3d(i), sec.diam3d(i)] for i in range(n)]))
+        anchors.append(_connection_point(ref) if ref is not None and h.pt3dstyle(sec=sec) == 1 else None)
     axon = [sec for sec in secs if _kind(sec) == "axon"]
     # all-active stubs take the diameters of the first and the last reconstructed axon section (as BMTK)
     morph = _Morphology(kinds, parent, parent_x, child_x, points,
-                        [axon[0].diam, axon[-1].diam] if axon else [])
+                        [axon[0].diam, axon[-1].diam] if axon else [], anchors)
     for sec in secs:
         h.delete_section(sec=sec)
     return morph
+
+
+def _connection_point(segment) -> tuple[float, float, float]:
+    """The 3-d location of ``segment`` (a section and x) on its section's points, by arc length."""
+    sec = segment.sec
+    n = int(sec.n3d())
+    arc = np.array([sec.arc3d(i) for i in range(n)])
+    where = segment.x * (arc[-1] if n and arc[-1] > 0 else 0.0)
+    return tuple(float(np.interp(where, arc, [get(i) for i in range(n)]))
+                 for get in (sec.x3d, sec.y3d, sec.z3d))
 
 
 def replace_axon(cell: Cell, keep_diameters: bool = False, attach_x: float = 0.5, length_um: float = 30.0,
