@@ -60,6 +60,18 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
                 spec[key] = [_portable(v, config_dir) for v in spec[key]]
             elif key in spec:
                 spec[key] = _portable(spec[key], config_dir)
+    reports = copy.deepcopy(reports or {})
+    for name, spec in reports.items():
+        if isinstance(spec, dict) and spec.get("module") == "extracellular" and "electrode_positions" in spec:
+            # a bare file name is a device of the components (BMTK's components/devices/ folder)
+            where = Path(spec["electrode_positions"])
+            device = Path(components_dir) / "devices" / where
+            if where.parent == Path(".") and device.is_file():
+                where = device
+            if not where.is_file():
+                raise ConfigError(f"reports.{name}.electrode_positions: {spec['electrode_positions']} not found "
+                                  f"(looked in {Path(components_dir) / 'devices'} and the working folder)")
+            spec["electrode_positions"] = _portable(where, config_dir)
     return {
         "target_simulator": "BioNet",
         "run": {"tstart": tstart_ms, "tstop": tstop_ms, "dt": dt_ms, "dL": dL_um, "spike_threshold": spike_threshold_mv,
@@ -68,7 +80,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
         "networks": networks,
         "components": components,
         "inputs": inputs,
-        "reports": copy.deepcopy(reports or {}),
+        "reports": reports,
         "output": {"output_dir": _portable(Path(config_dir) / output_dir, config_dir), "log_file": "log.txt",
                    "spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
                    "overwrite_output_dir": True},

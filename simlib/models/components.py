@@ -91,9 +91,18 @@ def write_components(output_dir, seed: int, cell_map: list[dict]) -> Path:
     return manifest
 
 
+# the tutorial's linear electrode (components/devices/linear_electrode.csv): 10 channels through the
+# column's axis, 100 µm apart
+LINEAR_ELECTRODE = [(channel, 0.0, 100.0 * channel, 0.0) for channel in range(10)]
+
+
 def _write_network_models(out: Path) -> dict[str, list[str]]:
-    """Our synaptic models and LGN filter models, whatever the cell models."""
-    written = {"synaptic_models": [], "filter_models": []}
+    """Our synaptic models, LGN filter models and recording electrode, whatever the cell models."""
+    from simlib.sonata.ecp import write_electrodes
+
+    written = {"synaptic_models": [], "filter_models": [], "devices": ["linear_electrode.csv"]}
+    write_electrodes(out / "devices" / "linear_electrode.csv", [row[0] for row in LINEAR_ELECTRODE],
+                     [row[1:] for row in LINEAR_ELECTRODE])
     for name, params in SYNAPTIC_MODELS.items():
         _write_text(out / "synaptic_models" / name, json.dumps(params, indent=2) + "\n")
         written["synaptic_models"].append(name)
