@@ -4,21 +4,26 @@ Membrane currents come from NEURON's ``i_membrane_`` (``cvode.use_fast_imem``; B
 inserts the costly ``extracellular`` mechanism, which is not needed). The line-source transfer
 matrix of each recorded cell (channels × segments, :mod:`simlib.bionet.line_source`) is built
 once, from the segment coordinates after the node's rotation and position. During the run the
-currents of all segments of a rank are copied into a block each time step — by one
-``PtrVector.gather`` per step on NEURON (BMTK calls Python once per cell per step), by NEURON's
-own ``Vector.record`` on CoreNEURON, which runs no Python during a run — and each full block is
-multiplied by the transfer matrices with one matrix product per cell. Rank 0 sums the cells'
-contributions in gid order, so the file is the same for any number of ranks.
+currents of a rank's segments are copied into a block each time step — on NEURON by one copy of the
+span of NEURON's node storage that holds them (or, where the storage layout is unknown, one
+``PtrVector.gather``), from one callback per step (BMTK calls Python once per cell per step); on
+CoreNEURON, which runs no Python during a run, by NEURON's own ``Vector.record`` — and each full
+block is multiplied by the transfer matrices with one matrix product per cell. Rank 0 sums the
+cells' contributions in gid order, so the file is the same for any number of ranks.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from simlib.errors import ConfigError, SimlibError
+
+log = logging.getLogger("simlib.bionet")
 
 _BUFFER_BYTES = 32 << 20   # currents (steps × segments) held per rank before they are reduced
 SPEC_KEYS = ("module", "variable_name", "cells", "cell_bounds", "electrode_positions", "electrode_channels",
@@ -32,8 +37,10 @@ class _LocalCell:
     population: str
     node_id: int
     group: str            # its value of the breakdown attribute (by_population), '' without one
-    columns: slice        # its segments' columns in the current buffer
+    columns: slice        # its segments in the report's segment list
     transfer: np.ndarray  # (n_channels, n_segments), mV/nA
+    buffer_columns: slice | None = None      # its columns in the recording buffer
+    buffer_transfer: np.ndarray | None = None  # its transfer matrix laid out on those columns
     segments: dict | None = None  # p0, p1, diameter (µm), kept for contribution files
 
 
@@ -135,6 +142,8 @@ class ExtracellularReport:
             start += len(segs)
             self._segments += segs
         self.n_segments = start
+        log.info("rank %d: %s: %d cells, %d segments, %d channels", session.rank, name, len(self.cells), start,
+                 self.electrodes.channel_ids.size)
         self._setup_recording()
         self._writer = None
         self._contrib = {}
@@ -148,21 +157,62 @@ class ExtracellularReport:
         from neuron import h
 
         h.cvode.use_fast_imem(1)
-        rows = max(1, min(self.n_steps, _BUFFER_BYTES // (8 * max(self.n_segments, 1))))
-        self._buffer = np.zeros((rows, self.n_segments))
         self._fill = 0
         self._vectors = []
+        self._refs = [seg._ref_i_membrane_ for seg in self._segments]
+        for cell in self.cells:
+            cell.buffer_columns, cell.buffer_transfer = cell.columns, cell.transfer
         if self.coreneuron:
             # CoreNEURON runs no Python per step: NEURON records every segment itself
-            self._vectors = [h.Vector().record(seg._ref_i_membrane_) for seg in self._segments]
+            self._vectors = [h.Vector().record(ref) for ref in self._refs]
+            self._alloc(self.n_segments)
             return
         self._ptr = h.PtrVector(max(self.n_segments, 1))
-        for k, seg in enumerate(self._segments):
-            self._ptr.pset(k, seg._ref_i_membrane_)
+        for k, ref in enumerate(self._refs):
+            self._ptr.pset(k, ref)
         self._gathered = h.Vector(max(self.n_segments, 1))
         self._view = self._gathered.as_numpy()
+        self._alloc(self.n_segments)
+        self._span = None   # (first ref, length) of the contiguous copy, when NEURON's storage allows it
         if self.n_segments:
             h.cvode.extra_scatter_gather(0, self._take_step)
+
+    def _alloc(self, width: int) -> None:
+        rows = max(1, min(self.n_steps, _BUFFER_BYTES // (8 * max(width, 1))))
+        self._buffer = np.zeros((rows, width))
+
+    def _map_storage(self) -> None:
+        """NEURON 9 keeps every node's i_membrane_ in one array; copy the span of this rank's segments at once.
+
+        The rows (known after finitialize, when NEURON has sorted its storage) come from the data
+        handles; each cell's transfer matrix is laid out on its span of rows (zeros for rows that are
+        not its segments, e.g. the root node), so a step is two memory copies instead of a gather of
+        one pointer per segment. Without row information (NEURON 8) the PtrVector gather is used.
+        """
+        from neuron import h
+
+        rows = _storage_rows(self._refs)
+        if rows is None or not self.n_segments:
+            return
+        lo = int(rows.min())
+        span = int(rows.max()) - lo + 1
+        self._rows_at_start = rows
+        self._span = (self._refs[int(rows.argmin())], span)
+        self._raw = h.Vector(span)
+        self._view = self._raw.as_numpy()
+        self._alloc(span)
+        for cell in self.cells:
+            r = rows[cell.columns] - lo
+            a, b = int(r.min()), int(r.max()) + 1
+            wide = np.zeros((cell.transfer.shape[0], b - a))
+            wide[:, r - a] = cell.transfer
+            cell.buffer_columns, cell.buffer_transfer = slice(a, b), wide
+
+    def _check_storage(self) -> None:
+        """NEURON must not have moved the segments during the run (it would after a change of the model)."""
+        if self._span is not None and not np.array_equal(_storage_rows(self._refs), self._rows_at_start):
+            raise SimlibError(f"reports.{self.name}: NEURON reordered its node storage during the run; the "
+                              f"extracellular report cannot follow it")
 
     def elements(self) -> int:
         """Values recorded per time step on this rank (sets the block size of the run)."""
@@ -191,13 +241,17 @@ class ExtracellularReport:
         """After finitialize: row 0 is the initial state."""
         if self.coreneuron:
             return
+        self._map_storage()
         self._take_step()
 
     def _take_step(self) -> None:
         if self._rows_taken >= self.n_steps:
             return  # the state after the last step (t = tstop) is not a row of the report
-        self._ptr.gather(self._gathered)
-        self._buffer[self._fill] = self._view[:self.n_segments]
+        if self._span is not None:
+            self._raw.from_double(self._span[1], self._span[0])
+        else:
+            self._ptr.gather(self._gathered)
+        self._buffer[self._fill] = self._view
         self._fill += 1
         self._rows_taken += 1
         if self._fill == self._buffer.shape[0]:
@@ -207,7 +261,7 @@ class ExtracellularReport:
         """Multiply the buffered currents by each cell's transfer matrix."""
         block = self._buffer[:self._fill]
         for cell in self.cells:
-            self._pending[cell.gid].append(block[:, cell.columns] @ cell.transfer.T)
+            self._pending[cell.gid].append(block[:, cell.buffer_columns] @ cell.buffer_transfer.T)
         self._fill = 0
 
     def _take_recorded(self) -> None:
@@ -263,6 +317,8 @@ class ExtracellularReport:
         self._rows_done += n_rows
 
     def close(self) -> None:
+        if not self.coreneuron:
+            self._check_storage()
         for writer in [self._writer, *self._contrib.values()]:
             if writer is not None:
                 writer.close()
@@ -279,6 +335,20 @@ class ExtracellularReport:
     @property
     def files(self) -> list[str]:
         return [str(self.path)]
+
+
+_ROW = re.compile(r"row=(\d+)/")
+
+
+def _storage_rows(refs) -> np.ndarray | None:
+    """Row of each data handle in NEURON's node storage (NEURON 9 prints it), or None if unknown."""
+    rows = np.empty(len(refs), dtype=np.int64)
+    for k, ref in enumerate(refs):
+        found = _ROW.search(repr(ref))
+        if found is None or "FastIMemSavRHS" not in repr(ref):
+            return None
+        rows[k] = int(found.group(1))
+    return rows
 
 
 def _output_path(name, output_dir) -> Path:
