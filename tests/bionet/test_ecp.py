@@ -195,6 +195,24 @@ def test_coreneuron_gives_the_same_ecp(setup, corenrnmech, neuron_run):
     np.testing.assert_allclose(core.data_mv, mine.data_mv, rtol=0, atol=1e-6 * scale)
 
 
+def test_pointer_gather_path_gives_the_same_ecp(setup, nrnmech, neuron_run):
+    """Where NEURON does not tell the storage rows (NEURON 8), one PtrVector gather per step: the same file."""
+    import subprocess
+    import sys
+
+    config = ecp_config(setup, nrnmech, "gather")
+    script = ("import sys\n"
+              "import simlib.bionet.extracellular as ex\n"
+              "ex._storage_rows = lambda refs: None\n"
+              "from simlib.bionet import simulate\n"
+              "simulate(sys.argv[1])\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(config)], capture_output=True, text=True,
+                          cwd=config.parent, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    mine, gathered = read_ecp(neuron_run / "ecp.h5"), read_ecp(config.parent / "output" / "ecp.h5")
+    np.testing.assert_allclose(gathered.data_mv, mine.data_mv, rtol=0, atol=1e-12 * np.abs(mine.data_mv).max())
+
+
 def test_node_type_attributes_select_cells_and_channels_subset(setup, nrnmech, neuron_run):
     """The seed's report names model_type (a node-type attribute): simlib records (bmtk 1.2 on pandas 3 does not)."""
     out = run_ok(ecp_config(setup, nrnmech, "seed_filter", cells={"population": "V1", "model_type": "biophysical"},
