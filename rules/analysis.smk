@@ -48,3 +48,21 @@ rule sim_traces:
         "../envs/analysis.yaml"
     script:
         "../scripts/plot_traces.py"
+
+
+rule sim_ecp_figure:
+    input:
+        output="results/sims/{sim}/output",
+    output:
+        png="results/figures/{sim}/{kind}.png",
+    wildcard_constraints:
+        kind="ecp|lfp_csd|spectrum|ecp_populations",
+    params:
+        spec=lambda wc: sim_spec(wc.sim)["figures"][wc.kind],
+        report=lambda wc: sim_spec(wc.sim)["reports"][sim_spec(wc.sim)["figures"][wc.kind]["report"]],
+    log:
+        "logs/sim_ecp_figure/{sim}_{kind}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/plot_ecp.py"

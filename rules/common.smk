@@ -39,6 +39,11 @@ def _reference_problems():
         traces = spec.get("figures", {}).get("traces")
         if traces and traces["report"] not in spec.get("reports", {}):
             problems.append(f"simulations.{sim}.figures.traces.report: '{traces['report']}' is not a report of it")
+        for kind in ("ecp", "lfp_csd", "spectrum", "ecp_populations"):
+            fig = spec.get("figures", {}).get(kind)
+            if fig and spec.get("reports", {}).get(fig["report"], {}).get("module") != "extracellular":
+                problems.append(f"simulations.{sim}.figures.{kind}.report: '{fig['report']}' is not an "
+                                f"extracellular report of it")
         if spec.get("backend") == "coreneuron" and not config["mechanisms"].get("coreneuron"):
             problems.append(f"simulations.{sim}.backend: coreneuron needs mechanisms.coreneuron: true")
         if spec.get("functions_file") and not (Path(workflow.basedir) / spec["functions_file"]).is_file():

@@ -114,6 +114,14 @@ def cmd_plot_raster(args) -> None:
                   group_by=args.group_by, with_histogram=args.histogram, title=args.title)
 
 
+def cmd_plot_ecp(args) -> None:
+    from simlib.tasks import ecp_figure
+
+    kind = "ecp_populations" if args.kind == "populations" else args.kind
+    ecp_figure(args.report, args.output, kind=kind, title=args.title, cutoff_hz=args.cutoff_hz,
+               electrodes=args.electrodes)
+
+
 def cmd_network_info(args) -> None:
     from simlib.sonata.circuit import read_circuit_config
     from simlib.sonata.edges import edge_populations, read_edges
@@ -196,6 +204,16 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--histogram", action="store_true", help="add a rate histogram")
     p.add_argument("--title")
     p.set_defaults(func=cmd_plot_raster)
+
+    p = sub.add_parser("plot-ecp", help="figure of an extracellular (ECP) report: traces by depth, CSD with LFP, "
+                                        "power spectra or the populations' shares")
+    p.add_argument("report", help="ECP report .h5 (simlib's or BMTK's)")
+    p.add_argument("-o", "--output", required=True, help="PNG file")
+    p.add_argument("--kind", choices=("ecp", "lfp_csd", "spectrum", "populations"), default="ecp")
+    p.add_argument("--cutoff-hz", type=float, default=300.0, help="LFP low-pass cut-off (lfp_csd); default 300")
+    p.add_argument("--electrodes", help="electrode CSV, for reports without positions (BMTK's)")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_plot_ecp)
     return parser
 
 

@@ -147,6 +147,47 @@ def traces_figure(report_file, output_png, population: str | None = None, node_i
     return Path(output_png)
 
 
+ECP_FIGURES = ("ecp", "lfp_csd", "spectrum", "ecp_populations")
+
+
+def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = None,
+               cutoff_hz: float = 300.0, electrodes=None) -> Path:
+    """Draw one figure of an extracellular report into a PNG: ``kind`` is one of :data:`ECP_FIGURES`.
+
+    ``ecp``: the potential per channel stacked by depth; ``lfp_csd``: current source density with
+    the LFP (low-pass ``cutoff_hz``) over it; ``spectrum``: Welch power per channel;
+    ``ecp_populations``: each population's share (needs a report written with ``by_population``).
+    ``electrodes``: the electrode CSV, for files without positions (BMTK's).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from simlib import analysis
+    from simlib.fileio import atomic_path
+    from simlib.sonata.ecp import read_ecp
+
+    if kind not in ECP_FIGURES:
+        raise ConfigError(f"ECP figure '{kind}' unknown; accepted: {', '.join(ECP_FIGURES)}")
+    report = read_ecp(report_file, electrodes)
+    fig, ax = plt.subplots(figsize=(9, 6))
+    if kind == "ecp":
+        analysis.plot_ecp(report, ax=ax)
+    elif kind == "lfp_csd":
+        analysis.plot_lfp_csd(report, cutoff_hz=cutoff_hz, ax=ax)
+    elif kind == "spectrum":
+        analysis.plot_spectrum(report, ax=ax)
+    else:
+        analysis.plot_ecp_populations(report, ax=ax)
+    if title:
+        ax.set_title(title)
+    with atomic_path(output_png) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png", metadata={"Software": None})
+    plt.close(fig)
+    return Path(output_png)
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn a SimlibError into one message on stderr and exit status 1 (for scripts and the CLI)."""

@@ -101,8 +101,20 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert SpikeTrains.load(sims / "spikes_function/output/spikes.h5").n_spikes() > 0
     assert "syn_activity" in (sims / "syn_activity_exc_inh/config.json").read_text()
     assert (sims / "syn_activity_exc_inh/output/spikes.h5").exists()
+    # the tutorial's ECP report on the offline components' linear electrode, by population
+    assert (comp / "devices" / "linear_electrode.csv").read_text().startswith("channel x_pos y_pos z_pos\n")
+    ecp_config = SimulationConfig.from_json(sims / "l4_ecp/config.json")
+    assert Path(ecp_config.reports["ecp"]["electrode_positions"]).resolve() == (
+        comp / "devices/linear_electrode.csv").resolve()
+    from simlib.sonata.ecp import read_ecp
+
+    ecp = read_ecp(sims / "l4_ecp/output/ecp.h5")
+    assert ecp.data_mv.shape == (3000, 10) and np.abs(ecp.data_mv).max() > 0
+    assert sorted(ecp.populations) == ["Nr5a1", "PV1", "Rorb", "Scnn1a"]
+    assert np.abs(sum(ecp.populations.values()) - ecp.data_mv).max() <= 1e-12 * np.abs(ecp.data_mv).max()
     for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png",
-                "l4_flash/raster.png", "rasters/lgn_flash.png"):
+                "l4_flash/raster.png", "rasters/lgn_flash.png", "l4_ecp/ecp.png", "l4_ecp/lfp_csd.png",
+                "l4_ecp/spectrum.png", "l4_ecp/ecp_populations.png"):
         assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
