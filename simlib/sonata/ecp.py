@@ -16,7 +16,6 @@ at ``tstart + k·dt`` (row 0 = the initial state), as in simlib's compartment re
 
 from __future__ import annotations
 
-import contextlib
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ import numpy as np
 
 from simlib.errors import FormatError, SimlibError
 from simlib.fileio import require_file
-from simlib.sonata.files import atomic_h5, open_h5
+from simlib.sonata.files import IncrementalH5Writer, open_h5
 
 ELECTRODE_COLUMNS = ("channel", "x_pos", "y_pos", "z_pos")
 
@@ -129,7 +128,7 @@ def write_electrodes(path, channel_ids, positions_um) -> Path:
     return Path(path)
 
 
-class EcpWriter:
+class EcpWriter(IncrementalH5Writer):
     """Write an ECP report block by block (on the rank that gathers the blocks), atomically.
 
     The file appears at ``path`` only when :meth:`close` finds every row written; :meth:`abort`
@@ -155,8 +154,7 @@ class EcpWriter:
         self.n_steps = int(round((tstop_ms - tstart_ms) / dt_ms))
         self.n_channels = int(electrodes.channel_ids.size)
         self._rows = 0
-        self._stack = contextlib.ExitStack()
-        h5 = self._stack.enter_context(atomic_h5(self.path))
+        h5 = self._create(self.path)
         try:
             grp = h5.create_group("ecp")
             shape = (self.n_steps, self.n_channels)
@@ -196,29 +194,8 @@ class EcpWriter:
             ds[self._rows:self._rows + k] = (shares or {}).get(name, np.zeros_like(total))
         self._rows += k
 
-    def close(self) -> None:
-        if self._stack is None:
-            return
-        if self._rows != self.n_steps:
-            self.abort()
-            raise SimlibError(f"{self.path}: ECP report incomplete: {self._rows} of {self.n_steps} rows")
-        stack, self._stack = self._stack, None
-        stack.close()
-
-    def abort(self) -> None:
-        if self._stack is None:
-            return
-        stack, self._stack = self._stack, None
-        stack.__exit__(SimlibError, SimlibError("ECP report aborted"), None)
-
-    def __enter__(self) -> EcpWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
+    def _incomplete(self) -> str | None:
+        return None if self._rows == self.n_steps else f"ECP report incomplete: {self._rows} of {self.n_steps} rows"
 
 
 @dataclass

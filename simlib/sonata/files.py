@@ -9,7 +9,7 @@ from typing import Iterator
 import h5py
 import numpy as np
 
-from simlib.errors import FormatError
+from simlib.errors import FormatError, SimlibError
 from simlib.fileio import atomic_path
 
 SONATA_MAGIC = np.uint32(0x0A7A)
@@ -25,6 +25,60 @@ def atomic_h5(path) -> Iterator[h5py.File]:
             h5.attrs["magic"] = SONATA_MAGIC
             h5.attrs["version"] = SONATA_VERSION
             yield h5
+
+
+class IncrementalH5Writer:
+    """Base of writers that fill an HDF5 file block by block under a temporary name.
+
+    :meth:`close` moves the file into place when :meth:`_incomplete` finds nothing missing; an
+    exception inside ``with`` (or :meth:`abort`) removes the temporary file and keeps any older one.
+    """
+
+    path: Path
+    _stack: contextlib.ExitStack | None = None
+
+    def _create(self, path) -> h5py.File:
+        self.path = Path(path)
+        self._stack = contextlib.ExitStack()
+        return self._stack.enter_context(atomic_h5(self.path))
+
+    def _incomplete(self) -> str | None:
+        """What is still missing (a message), or None when the file may be moved into place."""
+        return None
+
+    def close(self) -> None:
+        """Move the file into place.
+
+        Raises
+        ------
+        SimlibError
+            The file is incomplete (the temporary file is removed).
+        """
+        if self._stack is None:
+            return
+        problem = self._incomplete()
+        if problem:
+            self.abort()
+            raise SimlibError(f"{self.path}: {problem}")
+        stack, self._stack = self._stack, None
+        stack.close()
+
+    def abort(self) -> None:
+        """Discard the temporary file; any older file at `path` is left untouched."""
+        if self._stack is None:
+            return
+        stack, self._stack = self._stack, None
+        # throwing into the atomic-write context managers makes them delete the temporary file
+        stack.__exit__(SimlibError, SimlibError("write aborted"), None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 def open_h5(path) -> h5py.File:

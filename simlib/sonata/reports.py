@@ -19,7 +19,6 @@ when they are written with ``dtype=np.float32`` and `units` (it requires both).
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,7 @@ import numpy as np
 
 from simlib.errors import FormatError, SimlibError, where
 from simlib.fileio import h5_compression
-from simlib.sonata.files import atomic_h5, open_h5, require_dataset
+from simlib.sonata.files import IncrementalH5Writer, open_h5, require_dataset
 
 REPORT_ROOT = "report"
 MAPPING_DATASETS = ("node_ids", "index_pointer", "element_ids", "element_pos", "time")
@@ -144,7 +143,7 @@ class ReportMapping:
         return out
 
 
-class CompartmentReportWriter:
+class CompartmentReportWriter(IncrementalH5Writer):
     """Write a compartment report block by block (as a simulation gathers them on MPI rank 0).
 
     The file is written to a temporary name and moved onto `path` by :meth:`close`; an
@@ -195,8 +194,7 @@ class CompartmentReportWriter:
         self.n_steps = int(n_steps)
         self.mappings = dict(mappings)
         self._rows = {name: 0 for name in mappings}
-        self._stack = contextlib.ExitStack()
-        h5 = self._stack.enter_context(atomic_h5(self.path))
+        h5 = self._create(self.path)
         self._data = {}
         try:
             root = h5.create_group(REPORT_ROOT)
@@ -248,40 +246,10 @@ class CompartmentReportWriter:
         dset[start:stop] = block
         self._rows[population] = stop
 
-    def close(self) -> None:
-        """Check that every population got `n_steps` rows and move the file into place.
-
-        Raises
-        ------
-        SimlibError
-            A population is short of rows (the temporary file is removed).
-        """
-        if self._stack is None:
-            return
+    def _incomplete(self) -> str | None:
         short = [f"'{name}' has {rows}" for name, rows in self._rows.items() if rows != self.n_steps]
-        if short:
-            self.abort()
-            raise SimlibError(f"{self.path}: report incomplete, expected {self.n_steps} rows per population: "
-                              + ", ".join(short))
-        stack, self._stack = self._stack, None
-        stack.close()
-
-    def abort(self) -> None:
-        """Discard the temporary file; any older file at `path` is left untouched."""
-        if self._stack is None:
-            return
-        stack, self._stack = self._stack, None
-        # throwing into the atomic-write context managers makes them delete the temporary file
-        stack.__exit__(SimlibError, SimlibError("report aborted"), None)
-
-    def __enter__(self) -> CompartmentReportWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
+        return (f"report incomplete, expected {self.n_steps} rows per population: " + ", ".join(short)
+                if short else None)
 
 
 def write_compartment_report(path, variable: str, mappings: dict[str, ReportMapping], data: dict[str, np.ndarray],
