@@ -92,7 +92,8 @@ def bench(args, runs: list[str], workdir: Path) -> None:
         if sim in rows and f"{sim}_ecp" in rows:
             plain, ecp = rows[sim], rows[f"{sim}_ecp"]
             print(f"{sim}: ECP run / plain run: wall {ecp['wall_s'] / plain['wall_s']:.3f}x, simulate "
-                  f"{ecp['simulate_s'] / plain['simulate_s']:.3f}x, memory {ecp['peak_rss_mb'] / plain['peak_rss_mb']:.2f}x")
+                  f"{ecp['simulate_s'] / plain['simulate_s']:.3f}x, "
+                  f"memory {ecp['peak_rss_mb'] / plain['peak_rss_mb']:.2f}x")
     if "bmtk_ecp" in rows and "simlib_ecp" in rows:
         print(f"with ECP, bmtk / simlib: wall {rows['bmtk_ecp']['wall_s'] / rows['simlib_ecp']['wall_s']:.1f}x, "
               f"simulate {rows['bmtk_ecp']['simulate_s'] / rows['simlib_ecp']['simulate_s']:.1f}x")

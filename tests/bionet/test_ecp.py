@@ -293,7 +293,8 @@ def test_tutorial_l4_ecp_equals_bmtk(tmp_path, bmtk_nrnmech):
     mech = oracle.nrnmech_dir(bmtk_nrnmech)
     net = oracle.write_l4_network(tmp_path / "network", seed=0)
     lgn = oracle.write_poisson_input(tmp_path / "lgn.h5", range(100), 20.0, tstop_ms / 1000, seed=1)
-    electrode = write_electrodes(tmp_path / "linear_electrode.csv", range(10), [[0.0, y, 0.0] for y in range(0, 1000, 100)])
+    electrode = write_electrodes(tmp_path / "linear_electrode.csv", range(10),
+                                 [[0.0, y, 0.0] for y in range(0, 1000, 100)])
     data = {}
     for who, cells in (("bmtk", {"population": "V1"}),
                        ("simlib", {"population": "V1", "model_type": "biophysical"})):
