@@ -27,8 +27,7 @@ log = logging.getLogger("simlib.bionet")
 
 _BUFFER_BYTES = 32 << 20   # currents (steps × segments) held per rank before they are reduced
 SPEC_KEYS = ("module", "variable_name", "cells", "cell_bounds", "electrode_positions", "electrode_channels",
-             "file_name", "minimum_distance", "contributions_dir", "sigma", "by_population", "file_name_nwb",
-             "enabled")
+             "file_name", "minimum_distance", "contributions_dir", "sigma", "by_population", "enabled")
 
 
 @dataclass
@@ -66,6 +65,9 @@ class ExtracellularReport:
 
         self.name, self.session = name, session
         source = f"{network.config.source}: reports.{name}"
+        if "file_name_nwb" in spec:
+            raise ConfigError(f"{source}.file_name_nwb: an NWB copy of the ECP is not written by simlib; remove the "
+                              f"key (the report's .h5 file holds the same data)")
         unknown = sorted(set(spec) - set(SPEC_KEYS))
         if unknown:
             raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)}; accepted: {', '.join(SPEC_KEYS)}")

@@ -241,6 +241,8 @@ def test_minimum_distance_auto_and_a_node_set_of_one_population(setup, nrnmech, 
     ("channel", "channel id\\(s\\) \\[7\\] not in the electrode file"),
     ("on_segment", "lies on segment"),
     ("min_distance", "minimum_distance: expected a distance"),
+    ("nwb", "file_name_nwb: an NWB copy of the ECP is not written"),
+    ("unknown_key", "unknown key\\(s\\) electrode_file"),
 ])
 def test_bad_electrode_input_is_one_clear_error_before_the_run(setup, nrnmech, tmp_path, case, expected):
     root = setup[0]
@@ -250,6 +252,9 @@ def test_bad_electrode_input_is_one_clear_error_before_the_run(setup, nrnmech, t
         el.write_text("channel x_pos z_pos\n0 0 0\n")
     elif case == "number":
         el.write_text("channel x_pos y_pos z_pos\n0 0 0 0\n1 0 abc 0\n")
+    elif case in ("nwb", "unknown_key"):
+        write_electrodes(el, [0, 1], LINEAR[:2])
+        report.update({"file_name_nwb": "ecp.nwb"} if case == "nwb" else {"electrode_file": str(el)})
     elif case in ("channel", "min_distance"):
         write_electrodes(el, [0, 1], LINEAR[:2])
         report.update({"electrode_channels": [0, 7]} if case == "channel" else {"minimum_distance": "near"})
