@@ -118,8 +118,14 @@ def cmd_plot_ecp(args) -> None:
     from simlib.tasks import ecp_figure
 
     kind = "ecp_populations" if args.kind == "populations" else args.kind
-    ecp_figure(args.report, args.output, kind=kind, title=args.title, cutoff_hz=args.cutoff_hz,
-               electrodes=args.electrodes)
+    try:
+        ecp_figure(args.report, args.output, kind=kind, title=args.title, cutoff_hz=args.cutoff_hz,
+                   electrodes=args.electrodes)
+    except SimlibError as exc:
+        if args.report in str(exc):
+            raise
+        # ecp_figure hands the plots the report read into memory, so their messages lack the file
+        raise SimlibError(f"{args.report}: {exc}") from None
 
 
 def cmd_network_info(args) -> None:

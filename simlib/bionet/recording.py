@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError
+from simlib.sonata.reports import report_files
 
 UNITS = {"v": "mV", "cai": "mM", "cao": "mM", "nai": "mM", "ki": "mM", "ica": "mA/cm2", "ina": "mA/cm2",
          "ik": "mA/cm2", "i_membrane_": "nA"}
@@ -224,14 +225,7 @@ def membrane_reports(network, session, select, run: dict, output_dir: Path) -> l
                               f"{', '.join(REPORT_MODULES)}")
         if module != "membrane_report":
             continue
-        variables = spec.get("variable_name", "v")
-        variables = [variables] if isinstance(variables, str) else list(variables)
-        default = Path(output_dir) / f"{name}.h5"
-        path = Path(spec.get("file_name", default))
-        if not path.is_absolute():
-            path = Path(output_dir) / path
-        for var in variables:
-            file = path if len(variables) == 1 else path.with_name(f"{path.stem}.{var}{path.suffix}")
+        for var, file in report_files(name, spec, output_dir).items():
             reports.append(MembraneReport(name, spec, var, file, network, session, select, run["tstart"],
                                           run["tstop"], run["dt"]))
     return reports

@@ -252,6 +252,22 @@ class CompartmentReportWriter(IncrementalH5Writer):
                 if short else None)
 
 
+def report_files(name: str, spec: dict, output_dir) -> dict[str, Path]:
+    """``{variable: file}`` of a membrane report, as the simulation writes them.
+
+    One variable: ``file_name`` (default ``<name>.h5``) in ``output_dir`` unless absolute; several
+    variables: one file each, ``<stem>.<variable><suffix>``.
+    """
+    variables = spec.get("variable_name", "v")
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    path = Path(spec.get("file_name", f"{name}.h5"))
+    if not path.is_absolute():
+        path = Path(output_dir) / path
+    if len(variables) == 1:
+        return {variables[0]: path}
+    return {var: path.with_name(f"{path.stem}.{var}{path.suffix}") for var in variables}
+
+
 def write_compartment_report(path, variable: str, mappings: dict[str, ReportMapping], data: dict[str, np.ndarray],
                              tstart_ms: float, dt_ms: float, units: str | None = None, compression=None) -> None:
     """Write a whole compartment report at once (atomically); `data[pop]` is ``(n_steps, n_elements)``.

@@ -103,8 +103,8 @@ def run_ok(config, ranks=1):
 
 @pytest.fixture(scope="module")
 def neuron_run(setup, nrnmech):
-    imem = {"imem": {"module": "membrane_report", "cells": {"population": "V1"}, "variable_name": "i_membrane_",
-                     "sections": "all"}}
+    imem = {"imem": {"module": "membrane_report", "cells": {"population": "V1"},
+                     "variable_name": ["i_membrane_", "v"], "sections": "all"}}
     return run_ok(ecp_config(setup, nrnmech, "neuron", reports=imem))
 
 
@@ -122,7 +122,8 @@ def test_ecp_file_layout_is_bmtks(neuron_run):
 def test_ecp_equals_lfpykit_on_the_recorded_currents(neuron_run):
     """LFPykit's line source on the cells' segments times the recorded i_membrane_ gives the same ECP."""
     report = read_ecp(neuron_run / "ecp.h5")
-    with h5py.File(neuron_run / "imem.h5") as h5:
+    assert not (neuron_run / "imem.h5").exists() and (neuron_run / "imem.v.h5").exists()  # one file per variable
+    with h5py.File(neuron_run / "imem.i_membrane_.h5") as h5:
         grp = h5["report/V1"]
         currents = grp["data"][()]                          # (n_steps, n_segments of all cells), nA
         node_ids = grp["mapping/node_ids"][()]

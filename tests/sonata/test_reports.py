@@ -289,3 +289,14 @@ def test_columns_of_several_nodes(tmp_path):
     assert cols.tolist() == [1, 4] and owners.tolist() == [1, 7]
     with pytest.raises(SimlibError, match=r"node\(s\) \[8\] have no recorded elements"):
         rep.traces(8)
+
+
+def test_report_files_name_one_file_per_variable(tmp_path):
+    from simlib.sonata.reports import report_files
+
+    assert report_files("soma", {"variable_name": "v"}, tmp_path) == {"v": tmp_path / "soma.h5"}
+    assert report_files("soma", {}, tmp_path) == {"v": tmp_path / "soma.h5"}
+    both = report_files("soma", {"variable_name": ["v", "cai"], "file_name": "rec.h5"}, tmp_path)
+    assert both == {"v": tmp_path / "rec.v.h5", "cai": tmp_path / "rec.cai.h5"}
+    absolute = tmp_path / "elsewhere" / "x.h5"
+    assert report_files("soma", {"file_name": str(absolute)}, "output") == {"v": absolute}
