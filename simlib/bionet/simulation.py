@@ -59,7 +59,17 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
     output_dir = Path(config.output["output_dir"])
     if session.rank == 0:
         output_dir.mkdir(parents=True, exist_ok=True)
-    _setup_logging(config, session)
+    handler = _setup_logging(config, session)
+    try:
+        return _simulate(config, session, output_dir, t0, timings_file)
+    finally:
+        if handler is not None:  # a second simulate() in this process must not log into this run's file
+            logging.getLogger("simlib").removeHandler(handler)
+            handler.close()
+
+
+def _simulate(config, session, output_dir: Path, t0: float, timings_file) -> SimulationResult:
+    run = config.run
     log.info("simlib BioNet: %s on %d rank(s), backend %s", config.source, session.nhost, run["backend"])
 
     from neuron import h
@@ -249,11 +259,12 @@ def _selector(config, network):
     return select
 
 
-def _setup_logging(config, session) -> None:
+def _setup_logging(config, session) -> logging.Handler | None:
+    """Console logging once per process; the run's own log file (its handler is returned, to be removed)."""
     logger = logging.getLogger("simlib")
     logger.setLevel(logging.INFO)
     if session.rank != 0:
-        return
+        return None
     fmt = logging.Formatter("%(asctime)s [%(levelname)s] %(message)s")
     if not any(isinstance(hd, logging.StreamHandler) and not isinstance(hd, logging.FileHandler)
                for hd in logger.handlers):
@@ -266,3 +277,5 @@ def _setup_logging(config, session) -> None:
         handler = logging.FileHandler(log_file, mode="w")
         handler.setFormatter(fmt)
         logger.addHandler(handler)
+        return handler
+    return None

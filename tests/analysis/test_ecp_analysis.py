@@ -25,7 +25,7 @@ def write_report(path, data, populations=None, positions=None):
 
 def sines(freqs_hz, amps, n=20000):
     t_s = np.arange(n) * DT_MS / 1000.0
-    return sum(a * np.sin(2 * np.pi * f * t_s) for f, a in zip(freqs_hz, amps))
+    return sum(a * np.sin(2 * np.pi * f * t_s) for f, a in zip(freqs_hz, amps, strict=True))
 
 
 def test_lfp_keeps_slow_and_removes_fast_components_and_downsamples():
@@ -155,7 +155,7 @@ def test_plot_ecp_selects_channels_window_and_population(tmp_path):
     np.testing.assert_allclose(ax.lines[1].get_ydata(), -0.5 * data[100:201, 7] - 3.0, atol=1e-12)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2", "7"]
     assert ax.get_title() == "ECP, inh" and "3 mV apart" in ax.get_ylabel()
-    for kwargs, message in (({"population": "glia"}, f"{path}: population 'glia'.*it has \\['inh'\\]"),
+    for kwargs, message in (({"population": "glia"}, f"{path}: plot_ecp: population 'glia'.*it has \\['inh'\\]"),
                             ({"channels": [3, 12]}, r"channel\(s\) \[12\] not in the report"),
                             ({"time_range_ms": (500.0, 600.0)}, "no samples in time_range_ms"),
                             ({"spacing": 0.0}, "spacing must be a positive number")):
@@ -217,7 +217,7 @@ def test_population_plot_needs_shares_and_spaces_by_the_largest(tmp_path):
     np.testing.assert_allclose(ax.lines[DEPTHS.size + 1].get_ydata(), 3 * data[:, 1] - 6.0, atol=1e-12)
     plt.close(ax.figure)
     bare = write_report(tmp_path / "bare.h5", data)
-    with pytest.raises(SimlibError, match=f"{bare}: the report has no population shares"):
+    with pytest.raises(SimlibError, match=f"{bare}: plot_ecp_populations: the report has no population shares"):
         plot_ecp_populations(bare)
 
 

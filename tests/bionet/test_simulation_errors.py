@@ -104,3 +104,36 @@ def test_unknown_input_module_lists_accepted(setup):
         data["inputs"]["lgn"]["module"] = "parquet"
     msg = run_bad(setup, "module", edit)
     assert "'parquet'" in msg and "'h5'" in msg and "'csv'" in msg and "IClamp" in msg
+
+
+def test_each_simulate_logs_into_its_own_file_only(setup, tmp_path):
+    """simulate() removes its log file handler, also when it fails (a second run must not log into the first file)."""
+    import subprocess
+    import sys
+
+    root, components, net, mech = setup
+    configs = []
+    for name in ("first", "second"):
+        config = write_config(tmp_path / name / f"{name}.json", net, components, mech, 50.0)
+        data = json.loads(config.read_text())
+        data["components"].pop("mechanisms_dir")     # fails after the log file is opened
+        config.write_text(json.dumps(data))
+        configs.append(config)
+    script = ("import logging, sys\n"
+              "from simlib.bionet import simulate\n"
+              "from simlib.errors import ConfigError\n"
+              "for path in sys.argv[1:]:\n"
+              "    try:\n"
+              "        simulate(path)\n"
+              "    except ConfigError:\n"
+              "        pass\n"
+              "left = [h for h in logging.getLogger('simlib').handlers if isinstance(h, logging.FileHandler)]\n"
+              "print('file handlers left:', len(left))\n")
+    proc = subprocess.run([sys.executable, "-c", script, *map(str, configs)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "file handlers left: 0" in proc.stdout
+    first = (tmp_path / "first" / "output" / "log.txt").read_text()
+    second = (tmp_path / "second" / "output" / "log.txt").read_text()
+    assert "first" in first and "second" not in first
+    assert "second" in second
