@@ -93,7 +93,8 @@ def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
                 return np.empty(0)
             return np.sort(np.asarray(trains.get_times(node_id, population=file_pop), dtype=float))
 
-        bad = [nid for nid in trains.node_ids(file_pop).tolist() if nid >= pop.size]
+        ids = np.asarray(trains.node_ids(file_pop), dtype=np.int64)
+        bad = ids[~pop.contains(ids)].tolist()
         if bad:
             raise FormatError(f"{spec['input_file']}: node ids {bad[:5]} of population '{file_pop}' are not in "
                               f"network population '{population}' ({pop.size} nodes)")

@@ -47,7 +47,21 @@ class Population:
 
     @property
     def size(self) -> int:
+        """Number of nodes."""
+        return int(len(self.nodes))
+
+    @property
+    def id_span(self) -> int:
+        """Largest node id + 1: how many gids the population takes (BMTK's numbering)."""
         return int(self._row_of.size)
+
+    def contains(self, node_ids) -> np.ndarray:
+        """Whether each node id is a node of the population (ids may have gaps)."""
+        node_ids = np.asarray(node_ids, dtype=np.int64)
+        inside = (node_ids >= 0) & (node_ids < self._row_of.size)
+        found = np.zeros(node_ids.shape, dtype=bool)
+        found[inside] = self._row_of[node_ids[inside]] >= 0
+        return found
 
     @property
     def model_type(self) -> np.ndarray:
@@ -177,7 +191,7 @@ class Network:
                                       f"defined twice (also in {self.populations[name].source})")
                 pop = Population(name, read_nodes(nodes_file, types_file, population=name), offset, str(nodes_file))
                 self.populations[name] = pop
-                offset += pop.size
+                offset += pop.id_span
 
     def population(self, name: str, source: str = "config") -> Population:
         try:

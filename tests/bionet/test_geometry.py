@@ -65,3 +65,4 @@ def test_node_placement_columns():
     pos, rot = node_placement(pd.DataFrame({"positions": [np.array([4.0, 5.0, 6.0])]}), 0)
     assert pos.tolist() == [4.0, 5.0, 6.0] and rot.tolist() == [0.0, 0.0, 0.0]
     assert node_placement(pd.DataFrame({"pop_name": ["a"]}), 0)[0] is None
+

@@ -137,3 +137,16 @@ def test_each_simulate_logs_into_its_own_file_only(setup, tmp_path):
     second = (tmp_path / "second" / "output" / "log.txt").read_text()
     assert "first" in first and "second" not in first
     assert "second" in second
+
+
+def test_spikes_for_nodes_the_population_does_not_have(setup):
+    """LGN has nodes 0 and 1: spikes for node 5 are an error that counts the real nodes."""
+    def edit(data, folder):
+        from simlib.spikes import SpikeTrains
+
+        trains = SpikeTrains()
+        trains.add_spikes([0, 5], [10.0, 20.0], population="LGN")
+        trains.to_sonata(folder / "bad_lgn.h5")
+        data["inputs"]["lgn"]["input_file"] = str(folder / "bad_lgn.h5")
+    msg = run_bad(setup, "spikes_out_of_range", edit)
+    assert "node ids [5]" in msg and "(2 nodes)" in msg, msg
