@@ -124,7 +124,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     (wf / "config/tiny.yaml").write_text(text.replace("seed: 0", "seed: 5"))
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run", "--rerun-triggers", "params")
     assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster", "write_sim_config",
-                                                       "simulate", "sim_raster", "sim_traces"}
+                                                       "simulate", "sim_raster", "sim_traces", "sim_ecp_figure"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
 
