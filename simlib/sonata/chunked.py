@@ -14,12 +14,20 @@ from simlib.fileio import h5_compression
 
 CHUNK_LEN = 1 << 17  # rows per HDF5 chunk of the large edge datasets (1 MB of uint64)
 BATCH_CHUNKS = 1  # whole chunks gathered before a write
-MAX_IN_FLIGHT = 4  # chunks being compressed per dataset
+MAX_IN_FLIGHT = 4  # chunks being compressed per dataset and compression thread
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which SLURM and taskset set), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity API on this platform
+        return max(1, os.cpu_count() or 1)
 
 
 def compression_pool() -> ThreadPoolExecutor:
-    """Threads for chunk compression (zlib releases the GIL); at most 2, as the machines have 2 cores."""
-    return ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1)))
+    """Threads for chunk compression (zlib releases the GIL): one per available core."""
+    return ThreadPoolExecutor(max_workers=available_cores())
 
 
 def create_chunked(group: h5py.Group, name: str, shape: tuple, dtype, compression) -> h5py.Dataset:
@@ -41,8 +49,9 @@ class ChunkWriter:
     ``write_direct_chunk``: the same bytes HDF5 would store, produced in parallel.
     """
 
-    def __init__(self, ds: h5py.Dataset, pool: Executor | None = None):
+    def __init__(self, ds: h5py.Dataset, pool: Executor | None = None, max_in_flight: int | None = None):
         self.ds = ds
+        self.max_in_flight = max_in_flight or MAX_IN_FLIGHT * available_cores()
         self.step = ds.chunks[0] if ds.chunks else max(1, CHUNK_LEN)
         self.pos = 0
         self.pending: list[np.ndarray] = []
@@ -78,12 +87,12 @@ class ChunkWriter:
             self.pos += len(data)
             return
         # compression runs on the pool while the caller prepares the next rows; at most
-        # MAX_IN_FLIGHT chunks wait, which bounds memory
+        # max_in_flight chunks wait, which bounds memory
         tail = (0,) * (len(self.ds.shape) - 1)
         for i in range(0, len(data), self.step):
             block = np.array(data[i:i + self.step], dtype=self.ds.dtype)
             self.in_flight.append(((self.pos + i,) + tail, self.pool.submit(self._encode, block)))
-            while len(self.in_flight) > MAX_IN_FLIGHT:
+            while len(self.in_flight) > self.max_in_flight:
                 self._store_oldest()
         self.pos += len(data)
 

@@ -141,3 +141,15 @@ def test_edges_missing_dataset_and_not_hdf5(small_network, tmp_path):
     junk.write_text("not hdf5")
     with pytest.raises(FormatError, match="junk.h5: not a readable HDF5"):
         read_edges(junk)
+
+
+def test_compression_uses_every_available_core(monkeypatch):
+    """No fixed cap: a 16-core allocation compresses on 16 threads."""
+    import os
+
+    from simlib.sonata import chunked
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(16)), raising=False)
+    assert chunked.available_cores() == 16
+    with chunked.compression_pool() as pool:
+        assert pool._max_workers == 16   # ThreadPoolExecutor keeps its size there
