@@ -289,10 +289,13 @@ class NetworkBuilder:
         edges_path = out / (edges_file_name or f"{src_name}_{trg_name}_edges.h5")
         types_path = out / (edge_types_file_name or f"{src_name}_{trg_name}_edge_types.csv")
         _check_overwrite([edges_path, types_path], force_overwrite)
-        for cm in maps:
-            if force_build or not cm.is_built:
-                if not cm.is_built:
-                    cm.build()
+        unbuilt = [cm for cm in maps if not cm.is_built]
+        if unbuilt and not force_build:
+            # BMTK logs a warning and writes nothing, which leaves a network without its edges file
+            raise BuildError(f"save_edges: network '{self.name}': {len(unbuilt)} edge set(s) not built; call build() "
+                             f"first or pass force_build=True")
+        for cm in unbuilt:
+            cm.build()
         parts = []
         for cm in maps:
             src, trg, props, nsyns = self._rows(cm)

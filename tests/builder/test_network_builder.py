@@ -218,3 +218,15 @@ def test_explicit_node_ids_are_reserved_and_edges_stay_sorted(tmp_path):
     net.save(output_dir=tmp_path)
     edges = read_edges(tmp_path / "a_a_edges.h5")
     assert edges.target_node_id.tolist() == [1] * 4 + [5] * 4
+
+
+def test_save_edges_force_build(tmp_path):
+    """force_build=False on unbuilt edges is an error (BMTK skips the file with a warning); True builds them."""
+    net = NetworkBuilder("net", seed=1)
+    net.add_nodes(N=3, ei="e")
+    net.add_edges(source={"ei": "e"}, target={"ei": "e"}, connection_rule=1, syn_weight=1.0)
+    with pytest.raises(BuildError, match="not built; call build\\(\\) first or pass force_build=True"):
+        net.save_edges(output_dir=str(tmp_path), force_build=False)
+    assert not list(tmp_path.iterdir())
+    net.save_edges(output_dir=str(tmp_path), force_build=True)
+    assert len(read_edges(tmp_path / "net_net_edges.h5", tmp_path / "net_net_edge_types.csv")) == 9
