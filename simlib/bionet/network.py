@@ -590,10 +590,6 @@ class Network:
         return sum(self._connect(s, source_of, merge) for s in self._edge_sets_all()
                    if s.virtual and s.source_population == population)
 
-    def virtual_targets(self, population: str) -> bool:
-        """Whether any edge population has sources in virtual population ``population``."""
-        return any(s.virtual and s.source_population == population for s in self._edge_sets_all())
-
 
 def _factorize(*columns) -> tuple[np.ndarray, list[tuple]]:
     """Integer code of each row's combination of values (as text), and the combinations (first-seen order)."""

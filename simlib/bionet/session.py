@@ -52,9 +52,6 @@ class Session:
     def broadcast(self, obj, root: int = 0):
         return self.pc.py_broadcast(obj, root)
 
-    def allreduce_max(self, value: float) -> float:
-        return float(self.pc.allreduce(value, 2))
-
     def finish(self) -> None:
         """End MPI (``MPI_Finalize``, collective: every rank calls it) when NEURON started it.
 

@@ -5,25 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def stable_argsort_ids(ids: np.ndarray) -> np.ndarray:
-    """Stable argsort of non-negative integer ids, by 16-bit radix passes when they fit in 32 bits.
-
-    NumPy radix-sorts 16-bit keys; two such passes (low half, then high half) sort ids up to
-    2**32 several times faster than a merge sort of int64.
-    """
-    ids = np.asarray(ids)
-    if ids.size == 0:
-        return np.zeros(0, dtype=np.intp)
-    top = int(ids.max())
-    if top < 1 << 16:
-        return np.argsort(ids.astype(np.uint16), kind="stable")
-    if top < 1 << 32:
-        order = np.argsort((ids & 0xFFFF).astype(np.uint16), kind="stable")
-        high = (ids[order] >> 16).astype(np.uint16)
-        return order[np.argsort(high, kind="stable")]
-    return np.argsort(ids, kind="stable")
-
-
 def find_runs(ids: np.ndarray, previous_id: int = -1) -> np.ndarray:
     """Row numbers where a run of equal ids begins (`previous_id` is the id before row 0)."""
     ids = np.asarray(ids)
