@@ -1,6 +1,7 @@
 """BioNet on NEURON: biophysical cells, synapses, inputs, reports and runs from SONATA simulation configs.
 
-Only this package imports ``neuron`` (inside functions), so importing it is cheap.
+This package and :mod:`simlib.mechanisms` (loading compiled mechanisms) import ``neuron``, always
+inside functions, so importing them is cheap.
 """
 
 from simlib.bionet.generators import add_spikes_generator, spikes_generator
