@@ -43,6 +43,15 @@ def xyz_rotation(angles_rad) -> np.ndarray:
 
 def segment_coordinates(cell, position_um=None, rotation_rad=None) -> SegmentCoordinates:
     """Coordinates of the segments of a built cell, rotated about its soma and moved to ``position_um``."""
+    return place(local_coordinates(cell), position_um, rotation_rad)
+
+
+def local_coordinates(cell) -> SegmentCoordinates:
+    """Segment coordinates of a built cell with the mean of its soma's 3-d points at the origin.
+
+    Copies of one morphology share them (NEURON keeps each copy's reconstructed points), so a
+    network computes them once per morphology and :func:`place` s each cell.
+    """
     soma_pts = np.concatenate([_points(sec) for sec in cell.soma])
     centre = soma_pts[:, :3].mean(axis=0)
     p0, p1, p05 = [], [], []
@@ -58,7 +67,12 @@ def segment_coordinates(cell, position_um=None, rotation_rad=None) -> SegmentCoo
         for store, where in ((p0, x - 0.5 / nseg), (p1, x + 0.5 / nseg), (p05, x)):
             store.append(np.column_stack([np.interp(where, arc, xyz[:, k]) for k in range(3)]))
     p0, p1, p05 = (np.concatenate(a) for a in (p0, p1, p05))
-    soma = soma_pts[:, :3].mean(axis=0) - centre
+    return SegmentCoordinates(p0, p1, p05, soma_pts[:, :3].mean(axis=0) - centre)
+
+
+def place(local: SegmentCoordinates, position_um=None, rotation_rad=None) -> SegmentCoordinates:
+    """``local`` rotated by ``Rx·Ry·Rz`` about the soma, then moved so the soma is at ``position_um``."""
+    p0, p1, p05, soma = local.p0, local.p1, local.p05, local.soma_um
     if rotation_rad is not None:
         rot = xyz_rotation(rotation_rad)
         p0, p1, p05 = ((pts - soma) @ rot.T + soma for pts in (p0, p1, p05))

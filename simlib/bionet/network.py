@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, load_fit
-from simlib.bionet.geometry import node_placement, segment_coordinates
+from simlib.bionet.geometry import local_coordinates, node_placement, place, segment_coordinates
 from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
                                     parse_sections, segment_table)
 from simlib.bionet.weights import returns_syn_weight, weight_function
@@ -158,6 +158,7 @@ class Network:
         self.populations: dict[str, Population] = {}
         self.cells: dict[int, Cell] = {}                      # gid -> cell, this rank's
         self.cell_keys: dict[int, tuple] = {}                 # gid -> (morphology, processing) for segment tables
+        self._local_coordinates: dict[tuple, object] = {}     # (morphology, processing) -> unplaced coordinates
         self.spike_detectors: dict[int, object] = {}
         self.synapse_models: list[SynapseModel] = []
         self.placements: list[tuple] = []
@@ -296,9 +297,17 @@ class Network:
                  len(specs), time.perf_counter() - start)
 
     def segment_coordinates(self, gid: int):
-        """Segment coordinates of a local cell at its node's position and rotation (see simlib.bionet.geometry)."""
+        """Segment coordinates of a local cell at its node's position and rotation (see simlib.bionet.geometry).
+
+        The unplaced coordinates are computed once per morphology and model processing.
+        """
         cell = self.cells[gid]
-        return segment_coordinates(cell, cell.position, cell.rotation)
+        key = self.cell_keys.get(gid)
+        if key is None:
+            return segment_coordinates(cell, cell.position, cell.rotation)
+        if key not in self._local_coordinates:
+            self._local_coordinates[key] = local_coordinates(cell)
+        return place(self._local_coordinates[key], cell.position, cell.rotation)
 
     # --- edges
 
