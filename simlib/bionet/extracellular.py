@@ -217,8 +217,13 @@ class ExtracellularReport:
                               f"extracellular report cannot follow it")
 
     def elements(self) -> int:
-        """Values recorded per time step on this rank (sets the block size of the run)."""
-        return self.n_segments if self.coreneuron else 0
+        """Values held per time step until a flush on this rank (bounds the run's block size).
+
+        Each cell's contribution per channel waits for the flush (and, on CoreNEURON, each
+        segment's recorded current), so many channels or cells mean shorter blocks, not more memory.
+        """
+        held = len(self.cells) * int(self.electrodes.channel_ids.size)
+        return held + (self.n_segments if self.coreneuron else 0)
 
     def open(self) -> None:
         """Open the output file(s) on rank 0."""
