@@ -167,7 +167,6 @@ class ExtracellularReport:
         if self.coreneuron:
             # CoreNEURON runs no Python per step: NEURON records every segment itself
             self._vectors = [h.Vector().record(ref) for ref in self._refs]
-            self._alloc(self.n_segments)
             return
         self._ptr = h.PtrVector(max(self.n_segments, 1))
         for k, ref in enumerate(self._refs):
@@ -264,26 +263,20 @@ class ExtracellularReport:
         if self._fill == self._buffer.shape[0]:
             self._reduce()
 
-    def _reduce(self) -> None:
-        """Multiply the buffered currents by each cell's transfer matrix."""
-        block = self._buffer[:self._fill]
+    def _reduce(self, block: np.ndarray | None = None) -> None:
+        """Multiply a block of currents (steps × columns; default the buffer) by each cell's transfer matrix."""
+        if block is None:
+            block, self._fill = self._buffer[:self._fill], 0
         for cell in self.cells:
             self._pending[cell.gid].append(block[:, cell.buffer_columns] @ cell.buffer_transfer.T)
-        self._fill = 0
 
     def _take_recorded(self) -> None:
-        """CoreNEURON: move the recorded vectors into the buffer, in buffer-sized pieces."""
+        """CoreNEURON: reduce what NEURON recorded since the last flush (one column per segment)."""
         if not self._vectors:
             return
         n = min(int(self._vectors[0].size()), self.n_steps - self._rows_taken)
-        done = 0
-        while done < n:
-            k = min(n - done, self._buffer.shape[0])
-            for j, vec in enumerate(self._vectors):
-                self._buffer[:k, j] = vec.as_numpy()[done:done + k]
-            self._fill = k
-            self._reduce()
-            done += k
+        if n > 0:
+            self._reduce(np.column_stack([vec.as_numpy()[:n] for vec in self._vectors]))
         self._rows_taken += n
         for vec in self._vectors:
             vec.resize(0)
