@@ -5,7 +5,7 @@ inside functions, so importing them is cheap.
 """
 
 from simlib.bionet.generators import add_spikes_generator, spikes_generator
-from simlib.bionet.weights import add_weight_function, synaptic_weight
+from simlib.circuit.weights import add_weight_function, synaptic_weight
 
 
 def simulate(config, **kw):

@@ -107,7 +107,7 @@ class ExtracellularReport:
         self.cells: list[_LocalCell] = []
         n_selected, groups = 0, set()
         for population, node_ids in selection.items():
-            pop = network.populations[population]
+            pop = network.circuit.populations[population]
             rows = pop.rows(node_ids)
             bio = pop.model_type[rows] == "biophysical"
             n_selected += int(bio.sum())
@@ -117,7 +117,7 @@ class ExtracellularReport:
             labels = (pop.nodes[self.by].astype(str).to_numpy()[rows] if self.by else np.full(rows.size, ""))
             for node_id, label in zip(np.asarray(node_ids)[bio], labels[bio]):
                 groups.add(str(label))
-                gid = int(network.gids(population, [node_id])[0])
+                gid = int(network.circuit.gids(population, [node_id])[0])
                 if gid in network.cells:
                     self.cells.append(_LocalCell(gid, population, int(node_id), str(label), slice(0, 0), None))
         if n_selected == 0:

@@ -75,7 +75,7 @@ def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
     file_pops = trains.populations
     total = 0
     for population, node_ids in selection.items():
-        pop = network.population(population, source)
+        pop = network.circuit.population(population, source)
         if np.any(pop.model_type[pop.rows(node_ids)] != "virtual"):
             raise ConfigError(f"{source}.node_set: population '{population}' has non-virtual cells; spike inputs "
                               "drive virtual populations")
@@ -120,8 +120,8 @@ def _generated_spikes(network, name: str, spec: dict, select, merge: bool) -> No
     if network.rank == 0:
         trains = {}
         for population, node_ids in selection.items():
-            pop = network.population(population, source)
-            columns = pop._columns()
+            pop = network.circuit.population(population, source)
+            columns = pop.columns()
             for node_id, row in zip(np.asarray(node_ids).tolist(), pop.rows(node_ids).tolist()):
                 props = {c: (v.item() if isinstance(v, np.generic) else v)
                          for c, v in ((c, columns[c][row]) for c in columns)}
@@ -258,7 +258,7 @@ def _current_clamps(network, name: str, spec: dict, select) -> list:
     x = float(spec.get("section_dist", 0.5))
     clamps = []
     for population, node_ids in selection.items():
-        for gid in network.gids(population, node_ids):
+        for gid in network.circuit.gids(population, node_ids):
             cell = network.cells.get(int(gid))
             if cell is None:
                 continue  # another rank's cell, or a virtual one

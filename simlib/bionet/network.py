@@ -1,17 +1,16 @@
-"""A SONATA network on NEURON: node populations and gids, the cells of this rank, and their synapses.
+"""A SONATA network on NEURON: the cells of this rank, their synapses and the virtual cells driving them.
 
-gid = the population's offset (populations in ``networks.nodes`` order, each taking max node_id + 1
-ids) + node_id, as BMTK numbers them. Biophysical cells are dealt to ranks round-robin in gid
-order. Synapse placement draws from ``RandomState(gid)`` of the target, so it does not depend on
-the number of ranks. Virtual cells are built on every rank that has a target of theirs (no spike
-exchange), from the spike times an input gives them.
+The network itself (populations, gids, node sets, edges and their weights) is read through
+:class:`simlib.circuit.Circuit`; this module adds the NEURON side. Biophysical cells are dealt to
+ranks round-robin in gid order. Synapse placement draws from ``RandomState(gid)`` of the target, so
+it does not depend on the number of ranks. Virtual cells are built on every rank that has a target
+of theirs (no spike exchange), from the spike times an input gives them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -21,116 +20,37 @@ from simlib.bionet.cells import Cell, MorphologyCache, PROCESSORS, build_cell, l
 from simlib.bionet.geometry import local_coordinates, node_placement, place, segment_coordinates
 from simlib.bionet.synapses import (SegmentTable, SynapseModel, draw_segments, load_synapse_model, parse_range,
                                     parse_sections, segment_table)
-from simlib.bionet.weights import returns_syn_weight, weight_function
+from simlib.circuit import Circuit, Edges, Population, component_path, group_codes
 from simlib.errors import ConfigError, FormatError
 
 log = logging.getLogger("simlib.bionet")
 
 CELL_TEMPLATES = ("ctdb:Biophys1", "ctdb:Biophys1.hoc")
-MODEL_TYPES = ("biophysical", "virtual")
-
-
-@dataclass
-class Population:
-    """One node population: its table (node and node-type properties) and gid offset."""
-
-    name: str
-    nodes: "object"            # pandas DataFrame from simlib.sonata.nodes.read_nodes
-    gid_offset: int
-    source: str                # the nodes file, for messages
-    _row_of: np.ndarray = field(default=None, repr=False)
-
-    def __post_init__(self):
-        ids = self.nodes["node_id"].to_numpy(dtype=np.int64)
-        self._row_of = np.full(int(ids.max()) + 1 if ids.size else 0, -1, dtype=np.int64)
-        self._row_of[ids] = np.arange(ids.size)
-
-    @property
-    def size(self) -> int:
-        """Number of nodes."""
-        return int(len(self.nodes))
-
-    @property
-    def id_span(self) -> int:
-        """Largest node id + 1: how many gids the population takes (BMTK's numbering)."""
-        return int(self._row_of.size)
-
-    def contains(self, node_ids) -> np.ndarray:
-        """Whether each node id is a node of the population (ids may have gaps)."""
-        node_ids = np.asarray(node_ids, dtype=np.int64)
-        inside = (node_ids >= 0) & (node_ids < self._row_of.size)
-        found = np.zeros(node_ids.shape, dtype=bool)
-        found[inside] = self._row_of[node_ids[inside]] >= 0
-        return found
-
-    @property
-    def model_type(self) -> np.ndarray:
-        if "model_type" not in self.nodes:
-            raise FormatError(f"{self.source}: population '{self.name}' has no model_type; expected one of "
-                              f"{', '.join(MODEL_TYPES)} per node or node type")
-        return self.nodes["model_type"].astype(str).to_numpy()
-
-    def rows(self, node_ids) -> np.ndarray:
-        node_ids = np.asarray(node_ids, dtype=np.int64)
-        bad = (node_ids < 0) | (node_ids >= self._row_of.size)
-        rows = np.where(bad, -1, self._row_of[np.clip(node_ids, 0, max(self._row_of.size - 1, 0))])
-        if np.any(rows < 0):
-            missing = node_ids[rows < 0]
-            raise FormatError(f"{self.source}: node ids {missing[:5].tolist()} not in population '{self.name}'")
-        return rows
-
-    def view(self, node_id: int) -> "RowView":
-        return RowView(self._columns(), int(self.rows([node_id])[0]),
-                       {"node_id": int(node_id), "population": self.name, "population_name": self.name})
-
-    def _columns(self) -> dict:
-        if not hasattr(self, "_cols"):
-            self._cols = {c: self.nodes[c].to_numpy() for c in self.nodes.columns}
-        return self._cols
-
-
-class RowView(Mapping):
-    """Read-only dict-like view of one row of a table of columns (what weight functions receive)."""
-
-    def __init__(self, columns: dict, row: int, extra: dict | None = None):
-        self._columns, self._row, self._extra = columns, row, extra or {}
-
-    def __getitem__(self, key):
-        if key in self._extra:
-            return self._extra[key]
-        value = self._columns[key][self._row]
-        return value.item() if isinstance(value, np.generic) else value
-
-    def __iter__(self):
-        return iter({**self._columns, **self._extra})
-
-    def __len__(self) -> int:
-        return len({**self._columns, **self._extra})
+MODEL_TYPES = ("biophysical", "virtual")  # what BioNet simulates
 
 
 @dataclass
 class EdgeSet:
-    """The edges of one edge population that end on this rank's cells, sorted by target (stable)."""
+    """The edges of one edge population ending on this rank's cells (a circuit :class:`Edges`, sorted by
+    target), with where their synapses go and which synapse model each uses."""
 
-    name: str
-    source_population: str
-    target_population: str
-    virtual: bool
-    target: np.ndarray          # target node ids (sorted)
-    source: np.ndarray          # source node ids
-    nsyns: np.ndarray
+    edges: Edges
+    nsyns: np.ndarray           # synapses per edge: 1 for edges with an explicit section, else the file's nsyns
     explicit: np.ndarray        # bool: afferent_section_id/pos given
     sec_id: np.ndarray
     sec_x: np.ndarray
-    weight: np.ndarray
-    delay: np.ndarray
     model: np.ndarray           # index into Network.synapse_models
     placement: np.ndarray       # index into Network.placements (random placement rule)
     driver: np.ndarray | None = None  # syn_activity: index of the spontaneous source driving a row, -1 = silenced
 
-    def rows_of(self, node_id: int) -> slice:
-        a, b = np.searchsorted(self.target, [node_id, node_id + 1])
-        return slice(int(a), int(b))
+    name = property(lambda self: self.edges.name)
+    source_population = property(lambda self: self.edges.source_population)
+    target_population = property(lambda self: self.edges.target_population)
+    virtual = property(lambda self: self.edges.virtual)
+    target = property(lambda self: self.edges.target)
+    source = property(lambda self: self.edges.source)
+    weight = property(lambda self: self.edges.weight)
+    delay = property(lambda self: self.edges.delay)
 
 
 @dataclass
@@ -147,15 +67,16 @@ class Network:
     ----------
     config
         A :class:`simlib.config.SimulationConfig`.
-    pc
-        NEURON's ParallelContext.
+    session
+        The run's :class:`simlib.bionet.session.Session` (ParallelContext, rank, number of ranks).
     """
 
-    def __init__(self, config, pc):
+    def __init__(self, config, session):
         self.config = config
-        self.pc = pc
-        self.rank, self.nhost = int(pc.id()), int(pc.nhost())
-        self.populations: dict[str, Population] = {}
+        self.session = session
+        self.pc = session.pc
+        self.rank, self.nhost = session.rank, session.nhost
+        self.circuit = Circuit.from_config(config)
         self.cells: dict[int, Cell] = {}                      # gid -> cell, this rank's
         self.cell_keys: dict[int, tuple] = {}                 # gid -> (morphology, processing) for segment tables
         self._local_coordinates: dict[tuple, object] = {}     # (morphology, processing) -> unplaced coordinates
@@ -176,58 +97,11 @@ class Network:
         self._trigger = None
         self.spontaneous: list[tuple[dict, dict, np.ndarray]] = []   # syn_activity: (pre ids, post ids, times)
         self._spont_sources: list = []
-        self._load_populations()
-
-    # --- nodes
-
-    def _load_populations(self) -> None:
-        from simlib.sonata.nodes import node_populations, read_nodes
-
-        offset = 0
-        for i, entry in enumerate(self.config.networks["nodes"]):
-            nodes_file, types_file = entry["nodes_file"], entry["node_types_file"]
-            for name in node_populations(nodes_file):
-                if name in self.populations:
-                    raise ConfigError(f"{self.config.source}: networks.nodes[{i}]: node population '{name}' "
-                                      f"defined twice (also in {self.populations[name].source})")
-                pop = Population(name, read_nodes(nodes_file, types_file, population=name), offset, str(nodes_file))
-                self.populations[name] = pop
-                offset += pop.id_span
-
-    def population(self, name: str, source: str = "config") -> Population:
-        try:
-            return self.populations[name]
-        except KeyError:
-            raise ConfigError(f"{source}: node population '{name}' is not in the network; populations: "
-                              f"{', '.join(self.populations)}") from None
-
-    def gids(self, population: str, node_ids) -> np.ndarray:
-        return self.populations[population].gid_offset + np.asarray(node_ids, dtype=np.int64)
-
-    def population_of_gid(self, gids) -> tuple[np.ndarray, np.ndarray]:
-        """(population index in insertion order, node id) of each gid."""
-        gids = np.asarray(gids, dtype=np.int64)
-        offsets = np.array([p.gid_offset for p in self.populations.values()], dtype=np.int64)
-        which = np.searchsorted(offsets, gids, side="right") - 1
-        return which, gids - offsets[which]
-
-    def biophysical(self) -> list[tuple[str, np.ndarray]]:
-        """(population, node ids) of the biophysical nodes, in gid order."""
-        out = []
-        for name, pop in self.populations.items():
-            types = pop.model_type
-            unknown = sorted(set(types) - set(MODEL_TYPES))
-            if unknown:
-                raise ConfigError(f"{pop.source}: population '{name}': model_type {unknown} not supported; "
-                                  f"accepted: {', '.join(MODEL_TYPES)}")
-            ids = pop.nodes["node_id"].to_numpy(dtype=np.int64)[types == "biophysical"]
-            if ids.size:
-                out.append((name, np.sort(ids)))
-        return out
 
     def local_node_ids(self, population: str) -> np.ndarray:
-        pop = self.populations[population]
-        gids = np.array(sorted(g for g in self.cells if pop.gid_offset <= g < pop.gid_offset + pop.size),
+        """Node ids of this rank's cells of ``population``, sorted."""
+        pop = self.circuit.populations[population]
+        gids = np.array(sorted(g for g in self.cells if pop.gid_offset <= g < pop.gid_offset + pop.id_span),
                         dtype=np.int64)
         return gids - pop.gid_offset
 
@@ -251,8 +125,8 @@ class Network:
             raise FormatError(f"{where}: no morphology; expected an SWC file name (node or node-type column)")
         if fit is None or (isinstance(fit, float) and np.isnan(fit)):
             raise FormatError(f"{where}: no dynamics_params; expected a *_fit.json file name")
-        morph_path = _component(comps, "morphologies_dir", str(morph), where, suffix=".swc")
-        fit_path = _component(comps, "biophysical_neuron_models_dir", str(fit), where)
+        morph_path = component_path(comps, "morphologies_dir", str(morph), where, suffix=".swc")
+        fit_path = component_path(comps, "biophysical_neuron_models_dir", str(fit), where)
         return morph_path, fit_path, processing.split(",")[0].strip()
 
     def build_cells(self) -> None:
@@ -264,8 +138,8 @@ class Network:
         start = time.perf_counter()
         run = self.config.run
         specs, order = {}, []
-        for name, ids in self.biophysical():
-            pop = self.populations[name]
+        for name, ids in self.circuit.nodes_of_type("biophysical", MODEL_TYPES):
+            pop = self.circuit.populations[name]
             for node_id, row in zip(ids, pop.rows(ids)):
                 key = self._cell_spec(pop, int(row))
                 specs.setdefault(key, None)
@@ -313,39 +187,14 @@ class Network:
 
     def _edge_sets_all(self) -> list[EdgeSet]:
         if self._edge_sets is None:
-            from simlib.sonata.edges import edge_populations
-
-            sets = []
-            for i, entry in enumerate(self.config.networks.get("edges", [])):
-                for name in edge_populations(entry["edges_file"]):
-                    sets.append(self._load_edges(entry["edges_file"], entry["edge_types_file"], name,
-                                                 f"networks.edges[{i}]"))
-            self._edge_sets = [s for s in sets if s is not None]
+            self._edge_sets = [self._edge_set(ref) for ref in self.circuit.edge_populations()]
         return self._edge_sets
 
-    def _load_edges(self, path, types_path, name: str, key: str) -> EdgeSet | None:
-        from simlib.sonata.edges import read_edges
-
-        df = read_edges(path, types_path, population=name)
-        where = f"{path}: edge population '{name}'"
-        src_name, trg_name = df.attrs["source_population"], df.attrs["target_population"]
-        for role, pop_name in (("source", src_name), ("target", trg_name)):
-            if pop_name not in self.populations:
-                raise ConfigError(f"{self.config.source}: {key}: {where} has {role} population '{pop_name}', "
-                                  f"which is not in networks.nodes (populations: {', '.join(self.populations)})")
-        src_pop, trg_pop = self.populations[src_name], self.populations[trg_name]
-        src_types = src_pop.model_type[src_pop.rows(np.unique(df["source_node_id"].to_numpy()))]
-        virtual = bool(np.all(src_types == "virtual"))
-        if not virtual and np.any(src_types == "virtual"):
-            raise FormatError(f"{where}: sources mix virtual and biophysical cells; expected one kind per edge "
-                              "population")
-        local = self.local_node_ids(trg_name)
-        trg = df["target_node_id"].to_numpy(dtype=np.int64)
-        keep = np.isin(trg, local)
-        df = df.iloc[np.flatnonzero(keep)]
-        order = np.argsort(df["target_node_id"].to_numpy(dtype=np.int64), kind="stable")
-        df = df.iloc[order].reset_index(drop=True)
-        n = len(df)
+    def _edge_set(self, ref) -> EdgeSet:
+        """The edges of one edge population onto this rank's cells, with synapse placement and models."""
+        local = {name: self.local_node_ids(name) for name in self.circuit.populations}
+        edges = self.circuit.edges(ref, targets=local)
+        df, where, n = edges.table, edges.where, len(edges)
         explicit_col = next((c for c in ("afferent_section_id", "sec_id") if c in df), None)
         explicit = np.zeros(n, dtype=bool)
         sec_id = np.zeros(n, dtype=np.int64)
@@ -359,47 +208,9 @@ class Network:
                 raise FormatError(f"{where}: {explicit_col} given without afferent_section_pos")
             if explicit.any():
                 sec_x[explicit] = df[pos_col].to_numpy(dtype=float)[explicit]
-        nsyns = np.ones(n, dtype=np.int64)
-        if "nsyns" in df:
-            given = df["nsyns"].to_numpy(dtype=float)
-            nsyns[~explicit] = np.nan_to_num(given[~explicit], nan=1).astype(np.int64)
-        weight = self._weights(df, src_pop, trg_pop, where)
-        if "delay" not in df:
-            raise FormatError(f"{where}: no delay; expected a delay (ms) per edge or edge type")
-        delay = df["delay"].to_numpy(dtype=float)
+        nsyns = np.where(explicit, 1, edges.nsyns)  # one synapse at an explicit section position
         model, placement = self._edge_models(df, explicit, where)
-        return EdgeSet(name, src_name, trg_name, virtual, df["target_node_id"].to_numpy(dtype=np.int64),
-                       df["source_node_id"].to_numpy(dtype=np.int64), nsyns, explicit, sec_id, sec_x, weight,
-                       delay, model, placement)
-
-    def _weights(self, df, src_pop: Population, trg_pop: Population, where: str) -> np.ndarray:
-        n = len(df)
-        weight = df["syn_weight"].to_numpy(dtype=float, copy=True) if "syn_weight" in df else np.full(n, np.nan)
-        fn_names = (df["weight_function"].astype(object).to_numpy() if "weight_function" in df
-                    else np.full(n, None, dtype=object))
-        named = np.array([isinstance(v, str) and v not in ("", "NULL", "None", "nan") for v in fn_names], dtype=bool)
-        if np.any(~named & np.isnan(weight)):
-            raise FormatError(f"{where}: {int(np.sum(~named & np.isnan(weight)))} edges have neither syn_weight "
-                              "nor weight_function; expected one of them per edge or edge type")
-        if named.any():
-            columns = {c: df[c].to_numpy() for c in df.columns}
-            src_ids, trg_ids = columns["source_node_id"].astype(np.int64), columns["target_node_id"].astype(np.int64)
-            src_rows, trg_rows = src_pop.rows(src_ids), trg_pop.rows(trg_ids)
-            src_cols, trg_cols = src_pop._columns(), trg_pop._columns()
-            for name in np.unique(fn_names[named]):
-                fn = weight_function(str(name), source=f"{where}: weight_function")
-                rows = np.flatnonzero(fn_names == name)
-                if returns_syn_weight(fn):
-                    if np.isnan(weight[rows]).any():
-                        raise FormatError(f"{where}: weight_function '{name}' returns syn_weight, which is missing")
-                    continue
-                for i in rows.tolist():
-                    src = RowView(src_cols, int(src_rows[i]), {"node_id": int(src_ids[i]), "population": src_pop.name,
-                                                               "population_name": src_pop.name})
-                    trg = RowView(trg_cols, int(trg_rows[i]), {"node_id": int(trg_ids[i]), "population": trg_pop.name,
-                                                               "population_name": trg_pop.name})
-                    weight[i] = float(fn(RowView(columns, i), src, trg))
-        return weight
+        return EdgeSet(edges, nsyns, explicit, sec_id, sec_x, model, placement)
 
     def _edge_models(self, df, explicit: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
         """Index of each edge's synapse model and (for random placement) placement rule."""
@@ -412,9 +223,9 @@ class Network:
                 raise FormatError(f"{where}: no {column}; expected it per edge type (e.g. exp2syn + a JSON file)")
         if not n:
             return model, placement
-        codes, uniques = _factorize(df["model_template"], df["dynamics_params"])
+        codes, uniques = group_codes(df["model_template"], df["dynamics_params"])
         for code, (template, params) in enumerate(uniques):
-            spec = (template, str(_component(comps, "synaptic_models_dir", params, where)))
+            spec = (template, str(component_path(comps, "synaptic_models_dir", params, where)))
             if spec not in self._model_specs:
                 self._model_specs.append(spec)
                 self.synapse_models.append(load_synapse_model(template, spec[1], source=where))
@@ -425,7 +236,7 @@ class Network:
                 if column not in df:
                     raise FormatError(f"{where}: edges without afferent_section_id need {column} (edge type) to "
                                       "place their synapses")
-            codes, uniques = _factorize(df["target_sections"], df["distance_range"])
+            codes, uniques = group_codes(df["target_sections"], df["distance_range"])
             for code, (sections, drange) in enumerate(uniques):
                 rows = random & (codes == code)
                 if not rows.any():
@@ -452,8 +263,8 @@ class Network:
         from neuron import h
 
         made = 0
-        trg_pop = self.populations[edges.target_population]
-        src_offset = self.populations[edges.source_population].gid_offset
+        trg_pop = self.circuit.populations[edges.target_population]
+        src_offset = self.circuit.populations[edges.source_population].gid_offset
         gid_connect, netcon = self.pc.gid_connect, h.NetCon
         create = [m.factory() for m in self.synapse_models]
         targets, starts = np.unique(edges.target, return_index=True)
@@ -598,29 +409,3 @@ class Network:
 
         return sum(self._connect(s, source_of, merge) for s in self._edge_sets_all()
                    if s.virtual and s.source_population == population)
-
-
-def _factorize(*columns) -> tuple[np.ndarray, list[tuple]]:
-    """Integer code of each row's combination of values (as text), and the combinations (first-seen order)."""
-    import pandas as pd
-
-    joined = columns[0].astype(str)
-    for column in columns[1:]:
-        joined = joined + "\x1f" + column.astype(str)
-    codes, uniques = pd.factorize(joined.to_numpy(dtype=object))
-    return np.asarray(codes, dtype=np.int64), [tuple(u.split("\x1f")) for u in uniques]
-
-
-def _component(components: Mapping, key: str, name: str, where: str, suffix: str = "") -> Path:
-    """A component file: ``components[key]/name`` (``name`` may be absolute; ``suffix`` added if missing)."""
-    path = Path(name)
-    if not path.is_absolute():
-        if key not in components:
-            raise ConfigError(f"{where}: '{name}' is relative but the config has no components.{key}")
-        base = components[key]
-        path = Path(base[0] if isinstance(base, list) else base) / name
-    if not path.exists() and suffix and path.suffix != suffix:
-        path = path.with_name(path.name + suffix)
-    if not path.exists():
-        raise FormatError(f"{where}: file not found: {path} (components.{key})")
-    return path

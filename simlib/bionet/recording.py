@@ -43,8 +43,8 @@ class SpikeRecorder:
 
         times = np.concatenate([p[0] for p in parts]) if parts else np.empty(0)
         gids = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, dtype=np.int64)
-        which, node_ids = self.network.population_of_gid(gids)
-        names = list(self.network.populations)
+        which, node_ids = self.network.circuit.population_of_gid(gids)
+        names = list(self.network.circuit.populations)
         order = np.lexsort((node_ids, which, times))  # time, then population, then node id
         trains = SpikeTrains()
         for p in np.unique(which):
@@ -101,12 +101,13 @@ class MembraneReport:
         self.local: dict[str, _Recorded] = {}
         n_cells = 0
         for population, node_ids in selection.items():
-            types = network.populations[population].model_type[network.populations[population].rows(node_ids)]
+            pop = network.circuit.populations[population]
+            types = pop.model_type[pop.rows(node_ids)]
             node_ids = np.asarray(node_ids)[types == "biophysical"]
             n_cells += node_ids.size
             rec = self.local.setdefault(population, _Recorded())
             for node_id in node_ids:
-                cell = network.cells.get(int(network.gids(population, [node_id])[0]))
+                cell = network.cells.get(int(network.circuit.gids(population, [node_id])[0]))
                 if cell is None:
                     continue
                 segs = _segments(cell, sections, source)

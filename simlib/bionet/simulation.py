@@ -76,8 +76,8 @@ def _simulate(config, session, output_dir: Path, t0: float, timings_file) -> Sim
 
     _load_components(config, session)
     h.load_file("stdrun.hoc")
-    network = Network(config, session.pc)
-    select = _selector(config, network)
+    network = Network(config, session)
+    select = network.circuit.selector(config.node_sets)
     merge = bool(run["merge_synapses"])
     network.build_cells()
     input_modules.add_spontaneous_activity(network, select)
@@ -202,7 +202,7 @@ def _load_components(config, session) -> None:
     """Mechanisms (compiled in place on rank 0 if needed), hoc templates and user function files."""
     from neuron import h
 
-    from simlib.bionet.weights import load_functions_file
+    from simlib.circuit.weights import load_functions_file
     from simlib.mechanisms import MOD_DIR, load_mechanisms, mechanisms_library
 
     comps = config.components
@@ -243,20 +243,6 @@ def _load_components(config, session) -> None:
     functions = comps.get("functions_file")
     for path in ([functions] if isinstance(functions, str) else list(functions or [])):
         load_functions_file(path, source=f"{config.source}: components.functions_file")
-
-
-def _selector(config, network):
-    from simlib.config.node_sets import select_nodes
-
-    tables = {name: pop.nodes for name, pop in network.populations.items()}
-
-    def select(node_set, label: str) -> dict:
-        selection = select_nodes(node_set, tables, config.node_sets, source=f"{config.source}: {label}")
-        if not selection or all(len(v) == 0 for v in selection.values()):
-            raise ConfigError(f"{config.source}: {label}: node set {node_set!r} matches no node")
-        return selection
-
-    return select
 
 
 def _setup_logging(config, session) -> logging.Handler | None:

@@ -215,3 +215,35 @@ def test_mechanisms_dir_with_modfiles_compiled_in_place(setup, tmp_path, bmtk_co
     stamp = (mech / platform.machine() / "libnrnmech.so").stat().st_mtime
     assert run_simlib(config).returncode == 0
     assert (mech / platform.machine() / "libnrnmech.so").stat().st_mtime == stamp
+
+
+def test_node_ids_with_gaps_get_all_their_synapses(setup, nrnmech, tmp_path):
+    """V1 node ids 0 and 5 (a gap): every cell gets its input synapses and spikes under its own id."""
+    from simlib.builder import NetworkBuilder
+    from simnet import BIO
+
+    _, components, _ = setup
+    net = tmp_path / "network"
+    v1 = NetworkBuilder("V1")
+    v1.add_nodes(N=2, node_id=[0, 5], pop_name="Exc", morphology="pyr.swc", dynamics_params="rs_fit.json",
+                 x=[0.0, 20.0], y=[0.0, 0.0], z=[0.0, 0.0], **BIO)
+    v1.build()
+    v1.save(str(net), compression="none")
+    lgn = NetworkBuilder("LGN")
+    lgn.add_nodes(N=2, model_type="virtual", pop_name="tON")
+    lgn.add_edges(target=v1.nodes(), connection_rule=3, syn_weight=4e-3, delay=2.0, target_sections=["basal"],
+                  distance_range=[0.0, 150.0], model_template="exp2syn", dynamics_params="LGN_ExcToExc.json")
+    lgn.build()
+    lgn.save(str(net), compression="none")
+    write_poisson(tmp_path / "lgn.h5", 2, 100.0, 0.3, seed=3)
+    config = write_config(tmp_path / "gaps" / "config.json", net, components, mechanisms_dir(nrnmech), 300.0,
+                          inputs=spikes_input(tmp_path / "lgn.h5"), networks=None)
+    text = json.loads(config.read_text())
+    text["networks"]["edges"] = [e for e in text["networks"]["edges"] if "LGN_V1" in e["edges_file"]]
+    config.write_text(json.dumps(text))
+    proc = run_simlib(config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    log = (config.parent / "output" / "log.txt").read_text()
+    assert "2 cells, 12 synapses" in log, log   # 2 sources x 2 targets x 3 synapses, node 5 included
+    ids, _ = read_spikes(config.parent / "output" / "spikes.h5")
+    assert set(ids.tolist()) == {0, 5}

@@ -6,7 +6,7 @@ import pytest
 from simlib.bionet import add_weight_function, synaptic_weight
 from simlib.bionet.synapses import (SegmentTable, draw_segments, load_synapse_model, parse_range, parse_sections,
                                     segment_key)
-from simlib.bionet.weights import gaussianLL, load_functions_file, weight_function
+from simlib.circuit.weights import gaussianLL, load_functions_file, weight_function
 from simlib.errors import ConfigError, FormatError
 
 

@@ -61,7 +61,7 @@ def weight_function(name: str, source: str = "weight_function") -> WeightFunctio
         return _registry[name]
     except KeyError:
         raise ConfigError(f"{source}: no weight function named '{name}'; registered: {', '.join(sorted(_registry))}. "
-                          "Register it with simlib.bionet.add_weight_function or name the Python file that "
+                          "Register it with simlib.circuit.add_weight_function or name the Python file that "
                           "defines it in the config (components.functions_file)") from None
 
 
