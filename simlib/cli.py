@@ -57,6 +57,14 @@ def cmd_simulate(args) -> None:
     simulate(config, timings_file=args.timings)
 
 
+def cmd_pointnet(args) -> None:
+    from simlib.pointnet.simulation import simulate
+
+    result = simulate(args.config, threads=args.threads, seed=args.seed, timings_file=args.timings)
+    for path in result.files:
+        print(path)
+
+
 def cmd_spikes_poisson(args) -> None:
     from simlib.spikes import PoissonSpikeGenerator
     from simlib.tasks import make_poisson_spikes
@@ -194,6 +202,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-merge", action="store_true", help="one point process per synapse (run.merge_synapses)")
     p.add_argument("--timings", help="write the phase timings (s) of rank 0 to this JSON file")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("pointnet", help="run a SONATA/BMTK PointNet simulation config on NEST (point neurons)")
+    p.add_argument("config", help="simulation config JSON")
+    p.add_argument("--threads", type=int, help="NEST threads (default: run.nthreads, else 1)")
+    p.add_argument("--seed", type=int, help="NEST rng_seed, 1..2^32-1 (default: run.seed, else NEST's default)")
+    p.add_argument("--timings", help="write the phase timings (s) to this JSON file")
+    p.set_defaults(func=cmd_pointnet)
 
     p = sub.add_parser("filternet", help="LGN firing rates and spikes from a visual stimulus "
                        "(a BMTK FilterNet config, e.g. config.filternet.json)")
