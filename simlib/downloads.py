@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simlib.errors import FormatError, SimlibError
+from simlib.fileio import read_json
 
 CHUNK_BYTES = 1 << 20
 USER_AGENT = "simlib-downloads/1"
@@ -44,23 +45,20 @@ class DownloadError(SimlibError):
 
 def check_hdf5(path, groups=()) -> None:
     """The file opens as HDF5 and holds ``groups``; FormatError otherwise."""
-    import h5py
+    from simlib.sonata.files import open_h5
 
-    try:
-        with h5py.File(path, "r") as f:
-            missing = [g for g in groups if g not in f]
-    except OSError as exc:
-        raise FormatError(f"{path}: not a readable HDF5 file ({exc})") from None
+    with open_h5(path) as f:
+        missing = [g for g in groups if g not in f]
     if missing:
         raise FormatError(f"{path}: HDF5 file without the group(s) {', '.join(missing)}")
 
 
 def check_nwb(path, groups=("units",)) -> None:
     """An NWB file (HDF5 with ``nwb_version``) holding ``groups`` (the units of an ecephys session)."""
-    import h5py
+    from simlib.sonata.files import open_h5
 
     check_hdf5(path, groups)
-    with h5py.File(path, "r") as f:
+    with open_h5(path) as f:
         if "nwb_version" not in f.attrs:
             raise FormatError(f"{path}: HDF5 file without the 'nwb_version' attribute; expected an NWB file")
 
@@ -73,16 +71,8 @@ def check_swc(path) -> None:
 
 
 def check_json(path, keys=()) -> None:
-    """A JSON object holding ``keys``."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"{path}: not a JSON file ({exc})") from None
-    if not isinstance(data, dict):
-        raise FormatError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    missing = [k for k in keys if k not in data]
-    if missing:
-        raise FormatError(f"{path}: JSON object without the key(s) {', '.join(missing)}")
+    """A JSON object holding ``keys`` (see :func:`simlib.fileio.read_json`)."""
+    read_json(path, required=keys)
 
 
 # --- the manifest of a folder ------------------------------------------------------------------
@@ -116,10 +106,10 @@ class Manifest:
         if not self.path.exists():
             return {}
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"{self.path}: download manifest is not valid JSON ({exc}); delete it to "
-                              "have the files checked and recorded again") from None
+            return read_json(self.path)
+        except FormatError as exc:
+            raise FormatError(f"{exc}; delete the download manifest to have the files checked and recorded "
+                              "again") from None
 
     def entry(self, file) -> dict | None:
         return self._read().get(self._key(file))
@@ -171,10 +161,18 @@ def _part_paths(dest: Path) -> tuple[Path, Path]:
     return dest.with_name(f".{dest.name}.part"), dest.with_name(f".{dest.name}.part.json")
 
 
+def _saved_state(state: Path) -> dict:
+    """The saved state of a partial download; none (start again) if it is missing or damaged."""
+    try:
+        return read_json(state)
+    except FormatError:
+        return {}
+
+
 def _transfer(url: str, part: Path, state: Path, timeout_s: float, log) -> None:
     """One request: continue ``part`` when the server allows it, else start it again; _Incomplete on a short read."""
     have = part.stat().st_size if part.exists() else 0
-    saved = json.loads(state.read_text()) if have and state.exists() else {}
+    saved = _saved_state(state) if have else {}
     headers = {"User-Agent": USER_AGENT}
     resume = have > 0 and saved.get("url") == url and saved.get("validator")
     if resume:  # If-Range: the server sends the whole file instead when it changed since

@@ -21,3 +21,16 @@ def where(path, field=None) -> str:
     """Format the 'file: field' prefix used by error messages."""
     path = str(path)
     return f"{path}: {field}" if field else path
+
+
+def show_value(value, limit: int = 60) -> str:
+    """A value as the user wrote it in JSON (``repr`` if it is not JSON), cut to `limit` characters."""
+    import json
+
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        value = value.tolist()
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -1,15 +1,16 @@
-"""File helpers shared by every format: atomic writes and readable-file checks."""
+"""File helpers shared by every format: atomic writes, readable-file checks and JSON files."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Iterator
 
-from simlib.errors import FormatError
+from simlib.errors import FormatError, SimlibError, show_value
 
 
 def require_file(path) -> Path:
@@ -18,6 +19,55 @@ def require_file(path) -> Path:
     if not path.is_file():
         raise FormatError(f"{path}: file not found")
     return path
+
+
+def read_json(path, required: Sequence[str] = (), *, expected: str | None = None,
+              error: type[SimlibError] = FormatError) -> dict:
+    """Read a JSON file that holds an object, with the checks every JSON input of simlib shares.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    required : sequence of str
+        Keys the object must hold; every missing one is named in a single message.
+    expected : str, optional
+        What the object should be, for the missing-key message (default: "keys <required>").
+    error : type
+        The exception raised: FormatError for data files, ConfigError for configuration files.
+
+    Returns
+    -------
+    dict
+        The parsed object.
+
+    Raises
+    ------
+    FormatError (or `error`)
+        ``<path>: file not found``; ``<path>: line L, column C: invalid JSON (...)``; the top level is
+        not an object; or required keys are missing (``<path>: key 'k' missing; expected ...``).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: byte {exc.start + 1}: not UTF-8 text; expected a JSON file") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise error(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected a JSON object at the top level, got {show_value(data)}")
+    missing = [key for key in required if key not in data]
+    if missing:
+        keys = ", ".join(f"'{key}'" for key in missing)
+        raise error(f"{path}: {'key' if len(missing) == 1 else 'keys'} {keys} missing; expected "
+                    f"{expected or 'keys ' + ', '.join(required)}")
+    return data
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
+from simlib.fileio import read_json
 
 # SWC section names (as NEURON's Import3d creates them) and the Allen "section" keys that address them
 SECTION_KEYS = {"soma": "somatic", "dend": "basal", "apic": "apical", "axon": "axonal"}
@@ -197,15 +197,7 @@ def set_nseg(cell: Cell, dL_um: float) -> None:
 def load_fit(path) -> dict:
     """Read and check an Allen ``*_fit.json`` (keys passive, conditions, genome)."""
     path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: model parameter file not found")
-    try:
-        fit = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: not valid JSON ({exc})") from None
-    missing = [k for k in FIT_KEYS if k not in fit]
-    if missing:
-        raise FormatError(f"{path}: key(s) {missing} missing; an Allen fit file has {', '.join(FIT_KEYS)}")
+    fit = read_json(path, required=FIT_KEYS, expected=f"an Allen fit file, with keys {', '.join(FIT_KEYS)}")
     for i, entry in enumerate(fit["genome"]):
         for key in ("section", "name", "value"):
             if key not in entry:

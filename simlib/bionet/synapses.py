@@ -11,13 +11,12 @@ cumulative probabilities; :func:`draw_segments` does the same for all edges of a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
+from simlib.errors import ConfigError
+from simlib.fileio import read_json
 
 # SWC type code of each section-name spelling BMTK accepts in target_sections
 SECTION_TYPES = {"soma": 1, "somatic": 1, "axon": 2, "axonal": 2, "dend": 3, "basal": 3, "apic": 4, "apical": 4}
@@ -80,16 +79,7 @@ def load_synapse_model(model_template, params_path, source: str = "edge types") 
         raise ConfigError(f"{source}: synapse model_template '{model_template}' unknown; accepted: "
                           f"{', '.join(SYNAPSE_TEMPLATES)} (any case)")
     make, required = SYNAPSE_TEMPLATES[name]
-    path = Path(params_path)
-    if not path.is_file():
-        raise FormatError(f"{source}: synaptic model file not found: {path}")
-    try:
-        params = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: not valid JSON ({exc})") from None
-    missing = [k for k in required if k not in params]
-    if missing:
-        raise FormatError(f"{path}: {', '.join(missing)} missing; a {name} synapse needs {', '.join(required)}")
+    params = read_json(params_path, required=required, expected=f"the {name} parameters {', '.join(required)}")
     return SynapseModel(*make(params))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 
 from simlib.errors import ConfigError
-from simlib.fileio import atomic_path
+from simlib.fileio import atomic_path, read_json
 
 BACKENDS = ("neuron", "coreneuron")
 SPIKES_SORT_ORDERS = ("time", "node_id", "id")
@@ -131,7 +131,7 @@ class SimulationConfig:
             at once (one line each, naming the key path).
         """
         path = Path(os.path.abspath(path))
-        return cls._build(_read_json(path), path.parent, path.name, path, variables)
+        return cls._build(read_json(path, error=ConfigError), path.parent, path.name, path, variables)
 
     @classmethod
     def from_dict(cls, data: dict, config_dir=".", source: str = "config", **variables) -> SimulationConfig:
@@ -169,20 +169,6 @@ class SimulationConfig:
 
 
 # --- reading and variable substitution -------------------------------------------------------
-
-def _read_json(path: Path):
-    """Parse a JSON file; errors name the file (and the line of a syntax error)."""
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})") from None
-
 
 def _builtin_variables(config_file: Path, now: datetime.datetime) -> dict:
     return {"workingdir": os.getcwd(), "configdir": str(config_file.parent), "configfname": str(config_file),
@@ -274,7 +260,7 @@ def _resolve_file(data, config_file: Path, source: str, user: dict, now, chain: 
         if child_file in chain or child_file == config_file:
             raise ConfigError(f"{top}: {key}: {child_file} includes itself{note}")
         try:
-            child_data = _read_json(child_file)
+            child_data = read_json(child_file, error=ConfigError)
         except ConfigError as exc:
             raise ConfigError(f"{top}: {key}: {exc}{note}") from None
         child, child_origins = _resolve_file(child_data, child_file, child_file.name, user, now,
@@ -370,7 +356,7 @@ def _load_node_sets(raw: dict, origins: dict) -> list:
     if not os.path.isfile(path):
         return [(("node_sets_file",), f"file not found: {path}")]
     try:
-        raw["node_sets"] = _read_json(Path(path))
+        raw["node_sets"] = read_json(path, error=ConfigError)
     except ConfigError as exc:
         return [(("node_sets_file",), str(exc))]
     origins["node_sets"] = (Path(path).name, Path(path).parent)

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from simlib.errors import SimlibError, where
+from simlib.fileio import read_json
 
 MOD_DIR = Path(__file__).resolve().parent
 
@@ -249,7 +250,7 @@ def _build_stamp(sources: list[Path], coreneuron: bool) -> dict:
 
 def _stamp_matches(output_dir: Path, stamp: dict) -> bool:
     try:
-        old = json.loads((output_dir / _STAMP).read_text())
+        old = read_json(output_dir / _STAMP)
         _library(output_dir)
     except (OSError, ValueError, SimlibError):
         return False

@@ -11,8 +11,8 @@ import json
 import shutil
 from pathlib import Path
 
-from simlib.errors import ConfigError, FormatError
-from simlib.fileio import atomic_path
+from simlib.errors import ConfigError, FormatError, show_value
+from simlib.fileio import atomic_path, read_json
 
 FITS_DIR = Path(__file__).parent / "fits"
 
@@ -131,10 +131,9 @@ def write_downloaded_components(output_dir, cells_listing) -> Path:
 
     out = Path(output_dir)
     listing = Path(cells_listing)
-    try:
-        cells = json.loads(listing.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise FormatError(f"{listing}: expected a JSON object with a 'cells' list ({exc})") from None
+    cells = read_json(listing, required=("cells",), expected="a 'cells' list")["cells"]
+    if not isinstance(cells, list):
+        raise FormatError(f"{listing}: cells: expected a list of cells, got {show_value(cells)}")
     source = listing.parent
     written = {"morphologies": [], "biophysical_neuron_models": []}
     for cell in cells:
@@ -158,6 +157,6 @@ def component_folders(components_dir) -> dict[str, Path]:
                                            "filter_models")}
     manifest = base / "components.json"
     if manifest.is_file():
-        placed = json.loads(manifest.read_text(encoding="utf-8")).get("folders", {})
+        placed = read_json(manifest).get("folders", {})
         folders.update({sub: base / rel for sub, rel in placed.items()})
     return folders

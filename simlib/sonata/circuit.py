@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simlib.errors import FormatError
-from simlib.fileio import atomic_path
+from simlib.errors import FormatError, show_value
+from simlib.fileio import atomic_path, read_json
 from simlib.sonata.nodes import node_populations
 
 
@@ -43,12 +43,7 @@ def read_circuit_config(path) -> dict:
     Returns ``{'nodes': [{'nodes_file', 'node_types_file'}], 'edges': [...]}``.
     """
     path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: file not found")
-    try:
-        config = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: not valid JSON ({exc})") from None
+    config = read_json(path, required=("networks",), expected="networks {'nodes': [...], 'edges': [...]}")
     configdir = str(path.resolve().parent)
     manifest = {k.lstrip("$"): str(v).replace("${configdir}", configdir)
                 for k, v in config.get("manifest", {}).items()}
@@ -59,9 +54,10 @@ def read_circuit_config(path) -> dict:
         value = value.replace("${configdir}", configdir)
         return value if Path(value).is_absolute() else str(Path(configdir) / value)
 
-    networks = config.get("networks")
+    networks = config["networks"]
     if not isinstance(networks, dict):
-        raise FormatError(f"{path}: key 'networks' missing; expected {{'nodes': [...], 'edges': [...]}}")
+        raise FormatError(f"{path}: networks: expected an object {{'nodes': [...], 'edges': [...]}}, "
+                          f"got {show_value(networks)}")
     out = {"nodes": [], "edges": []}
     for kind, keys in (("nodes", ("nodes_file", "node_types_file")), ("edges", ("edges_file", "edge_types_file"))):
         for i, entry in enumerate(networks.get(kind, [])):

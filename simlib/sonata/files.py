@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from simlib.errors import FormatError, SimlibError
-from simlib.fileio import atomic_path
+from simlib.fileio import atomic_path, require_file
 
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
@@ -83,9 +83,7 @@ class IncrementalH5Writer:
 
 def open_h5(path) -> h5py.File:
     """Open an existing HDF5 file read-only, with a clear error if it is missing or not HDF5."""
-    path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: file not found")
+    path = require_file(path)
     try:
         return h5py.File(path, "r")
     except OSError as exc:

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from simlib.errors import FormatError
-from simlib.fileio import atomic_path
+from simlib.fileio import atomic_path, require_file
 
 NULL = "NULL"
 
@@ -88,9 +88,7 @@ def read_types_csv(path, id_column: str):
     """
     import pandas as pd
 
-    path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: file not found")
+    path = require_file(path)
     try:
         df = pd.read_csv(path, sep=" ", quotechar='"', keep_default_na=False, dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -112,9 +110,7 @@ def read_types_columns(path, id_column: str) -> dict[str, np.ndarray]:
         If the file is missing, unreadable, lacks `id_column`, has duplicate type ids or column
         names, or a row with more cells than the header.
     """
-    path = Path(path)
-    if not path.exists():
-        raise FormatError(f"{path}: file not found")
+    path = require_file(path)
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             rows = [row for row in csv.reader(fh, delimiter=" ", quotechar='"', skipinitialspace=True) if row]

@@ -28,18 +28,6 @@ _OPERATIONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": ope
                ">=": operator.ge}
 
 
-def _open(path):
-    import h5py
-
-    path = Path(path)
-    if not path.is_file():
-        raise FormatError(f"{path}: NWB file not found")
-    try:
-        return h5py.File(path, "r")
-    except OSError as exc:
-        raise FormatError(f"{path}: not a readable HDF5/NWB file ({exc})") from None
-
-
 def _table(h5, group_path: str, path) -> "object":
     """A NWB DynamicTable as a DataFrame (ragged columns as object arrays), indexed by its ``id``."""
     import pandas as pd
@@ -76,7 +64,9 @@ def read_units(path) -> "object":
     FormatError
         No units table, no ``spike_times`` or ``peak_channel_id``, or a channel not in the electrodes table.
     """
-    with _open(path) as h5:
+    from simlib.sonata.files import open_h5
+
+    with open_h5(path) as h5:
         if "units" not in h5:
             raise FormatError(f"{path}: no units table (/units); expected sorted units with spike_times")
         units = _table(h5, "units", path)
@@ -96,7 +86,9 @@ def read_units(path) -> "object":
 
 def read_intervals(path, name: str) -> "object":
     """A stimulus table (``name`` or ``name + '_presentations'`` under ``/intervals``)."""
-    with _open(path) as h5:
+    from simlib.sonata.files import open_h5
+
+    with open_h5(path) as h5:
         intervals = h5.get("intervals")
         names = list(intervals.keys()) if intervals is not None else []
         for candidate in (name, f"{name}_presentations"):

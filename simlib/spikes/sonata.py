@@ -9,8 +9,8 @@ import h5py
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
-from simlib.fileio import atomic_path, h5_compression, require_file
-from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION
+from simlib.fileio import atomic_path, h5_compression
+from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION, open_h5
 from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name, check_units
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 
@@ -79,12 +79,8 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
         differ, or values are invalid (negative or NaN times, negative node ids), or if
         `population` is not in a file that has populations.
     """
-    path = require_file(path)
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as exc:
-        raise FormatError(f"{path}: not a readable HDF5 file ({exc})") from None
-    with h5:
+    path = Path(path)
+    with open_h5(path) as h5:
         if "spikes" not in h5 or not isinstance(h5["spikes"], h5py.Group):
             raise FormatError(f"{where(path, '/spikes')}: group missing; expected a SONATA spike file with "
                               "/spikes/<population>/timestamps and /spikes/<population>/node_ids")

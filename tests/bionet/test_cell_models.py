@@ -61,7 +61,8 @@ def test_fit_errors(tmp_path, components):
     bad = tmp_path / "no_genome.json"
     fit = json.loads((components / "biophysical_neuron_models" / "rs_fit.json").read_text())
     bad.write_text(json.dumps({k: v for k, v in fit.items() if k != "genome"}))
-    with pytest.raises(FormatError, match=r"no_genome.json: key\(s\) \['genome'\] missing"):
+    with pytest.raises(FormatError, match=r"no_genome.json: key 'genome' missing; expected an Allen fit file, with "
+                                          r"keys passive, conditions, genome$"):
         load_fit(bad)
     unknown = tmp_path / "unknown_mech.json"
     fit["genome"].insert(0, {"section": "soma", "name": "gbar_NoSuchChannel", "value": 1.0, "mechanism": "NoSuchChannel"})

@@ -204,7 +204,7 @@ def test_checks(sources, tmp_path):
     check_nwb(sources["nwb"])
     check_swc(sources["swc"])
     check_json(sources["fit"], keys=("genome",))
-    with pytest.raises(FormatError, match="without the key"):
+    with pytest.raises(FormatError, match="472363762_fit.json: key 'nope' missing; expected keys nope"):
         check_json(sources["fit"], keys=("nope",))
     (tmp_path / "a.json").write_text("[1, 2]")
     with pytest.raises(FormatError, match="expected a JSON object"):
@@ -218,3 +218,23 @@ def test_checks(sources, tmp_path):
         f.create_group("units")
     with pytest.raises(FormatError, match="nwb_version"):
         check_nwb(tmp_path / "plain.h5")
+
+
+def test_damaged_manifest_names_line_and_remedy(tmp_path):
+    path = tmp_path / "downloads.json"
+    path.write_text('{"a.nwb": {"size": 1,}}')
+    with pytest.raises(FormatError, match=r"downloads.json: line 1, column 22: invalid JSON .*; delete the download "
+                                          r"manifest to have the files checked and recorded again$"):
+        Manifest(path).entry(tmp_path / "a.nwb")
+
+
+def test_cells_listing_checked(tmp_path):
+    from simlib.models.components import write_downloaded_components
+
+    listing = tmp_path / "cells.json"
+    listing.write_text('{"models": []}')
+    with pytest.raises(FormatError, match=r"cells.json: key 'cells' missing; expected a 'cells' list$"):
+        write_downloaded_components(tmp_path / "out", listing)
+    listing.write_text('{"cells": {}}')
+    with pytest.raises(FormatError, match=r"cells.json: cells: expected a list of cells, got \{\}$"):
+        write_downloaded_components(tmp_path / "out", listing)
