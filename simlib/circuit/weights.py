@@ -11,13 +11,11 @@ when it is loaded.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from typing import Callable, Mapping
 
 from simlib.errors import ConfigError
+from simlib.userfiles import load_user_module
 
 WeightFunction = Callable[[Mapping, Mapping, Mapping], float]
 
@@ -72,25 +70,15 @@ def registered_weight_functions() -> list[str]:
 def load_functions_file(path, source: str = "config") -> None:
     """Execute a user's Python file, whose ``@synaptic_weight`` / ``add_weight_function`` calls register.
 
+    A file is run once per process; loading it again does nothing.
+
     Raises
     ------
     ConfigError
-        If the file is missing or raises while it is executed.
+        If the file is missing, or has a syntax error or raises while it is executed (the file and
+        line are named).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{source}: functions file not found: {path}")
-    module_name = f"simlib_user_functions_{abs(hash(str(path.resolve())))}"
-    if module_name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # a user's file may raise anything; report it with the file name
-        del sys.modules[module_name]
-        raise ConfigError(f"{path}: loading the functions file failed: {type(exc).__name__}: {exc}") from exc
+    load_user_module(path, "functions file", source=source, reuse=True)
 
 
 # --- BMTK's built-in weight functions (same names and formulas)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 from pathlib import Path
 from typing import Callable
 
 from simlib.errors import ConfigError
 from simlib.models.l4 import build_l4
+from simlib.userfiles import call_user_function, load_user_module
 
 MODELS: dict[str, Callable] = {"l4_tutorial": build_l4}
 
@@ -21,13 +21,17 @@ def build_model(name: str, output_dir, seed: int, **params) -> list[str]:
 
 
 def build_from_script(script, output_dir, seed: int, **params) -> list[str]:
-    """Run a user network script defining ``build_network(output_dir, seed, **params)``."""
+    """Run a user network script defining ``build_network(output_dir, seed, **params)``.
+
+    Raises
+    ------
+    ConfigError
+        The script is missing, defines no ``build_network``, does not accept `params`, or has a
+        syntax error or raises (other than a simlib error) while it is loaded or builds; the file and
+        line are named.
+    """
     script = Path(script)
-    if not script.exists():
-        raise ConfigError(f"{script}: network script not found")
-    spec = importlib.util.spec_from_file_location(f"_simlib_user_network_{script.stem}", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_user_module(script, "network script")
     fn = getattr(module, "build_network", None)
     if not callable(fn):
         raise ConfigError(f"{script}: expected a function build_network(output_dir, seed, **params)")
@@ -39,4 +43,4 @@ def build_from_script(script, output_dir, seed: int, **params) -> list[str]:
     if unknown:
         raise ConfigError(f"{script}: build_network() takes no parameter(s) {unknown}; "
                           f"it accepts {[k for k in accepted if k not in ('output_dir', 'seed')]}")
-    return fn(str(output_dir), seed=seed, **params) or []
+    return call_user_function(script, "build_network()", fn, str(output_dir), seed=seed, **params) or []

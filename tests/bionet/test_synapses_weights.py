@@ -74,7 +74,8 @@ def test_synapse_model_files(tmp_path):
     with pytest.raises(ConfigError, match="accepted: exp2syn, expsyn"):
         load_synapse_model("stp9syn", tmp_path / "a.json")
     (tmp_path / "b.json").write_text('{"tau1": 1.0}')
-    with pytest.raises(FormatError, match="erev, tau2 missing"):
+    with pytest.raises(FormatError, match="b.json: keys 'erev', 'tau2' missing; expected the exp2syn parameters "
+                                          "erev, tau1, tau2$"):
         load_synapse_model("exp2syn", tmp_path / "b.json")
     with pytest.raises(FormatError, match="not found"):
         load_synapse_model("exp2syn", tmp_path / "c.json")
@@ -105,7 +106,11 @@ def test_weight_registry_and_builtins(tmp_path):
     assert weight_function("from_file")({}, {}, {}) == 7.0
     broken = tmp_path / "broken.py"
     broken.write_text("raise RuntimeError('oops')\n")
-    with pytest.raises(ConfigError, match="broken.py: loading the functions file failed: RuntimeError: oops"):
+    with pytest.raises(ConfigError, match="broken.py: line 1: loading the functions file failed: RuntimeError: oops"):
         load_functions_file(broken)
+    typo = tmp_path / "typo.py"
+    typo.write_text("x = 1\ndef f(:\n    pass\n")
+    with pytest.raises(ConfigError, match="typo.py: line 2: loading the functions file failed: SyntaxError"):
+        load_functions_file(typo)
     with pytest.raises(ConfigError, match="not found"):
         load_functions_file(tmp_path / "missing.py")
