@@ -88,14 +88,7 @@ def cmd_spikes_poisson(args) -> None:
 def cmd_spikes_convert(args) -> None:
     from simlib.spikes import SpikeTrains
 
-    trains = SpikeTrains.load(args.input, population=args.population)
-    out = args.output
-    suffix = out.rsplit(".", 1)[-1].lower()
-    writers = {"h5": trains.to_sonata, "hdf5": trains.to_sonata, "sonata": trains.to_sonata,
-               "csv": trains.to_csv, "txt": trains.to_csv, "nwb": trains.to_nwb}
-    if suffix not in writers:
-        raise ConfigError(f"{out}: unknown output type '.{suffix}'; accepted: {', '.join(sorted(writers))}")
-    writers[suffix](out)
+    SpikeTrains.load(args.input, population=args.population).save(args.output)
 
 
 def cmd_spikes_info(args) -> None:

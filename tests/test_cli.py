@@ -31,6 +31,8 @@ def test_build_spikes_plot_pipeline(tmp_path, capsys):
     nwb = tmp_path / "lgn.nwb"
     assert main(["spikes", "convert", str(h5), str(nwb)]) == 0
     assert SpikeTrains.load(nwb) == trains
+    assert main(["spikes", "convert", str(nwb), str(tmp_path / "lgn.hdf")]) == 0  # every extension SpikeTrains knows
+    assert SpikeTrains.load(tmp_path / "lgn.hdf") == trains
     png = tmp_path / "r.png"
     assert main(["plot-raster", str(h5), "-o", str(png), "--circuit", str(net / "circuit_config.json"),
                  "--group-by", "model_template", "--histogram"]) == 0
@@ -38,6 +40,15 @@ def test_build_spikes_plot_pipeline(tmp_path, capsys):
     assert main(["spikes", "poisson", "--node-ids", "0:5", "--population", "X", "--rate", "5", "--stop", "1",
                  "--seed", "0", "-o", str(tmp_path / "x.h5")]) == 0
     assert SpikeTrains.load(tmp_path / "x.h5").populations == ["X"]
+
+
+def test_convert_to_unknown_extension_names_the_accepted_ones(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("timestamps node_ids\n1.0 0\n")
+    assert main(["spikes", "convert", str(src), str(tmp_path / "out.parquet")]) == 1
+    err = capsys.readouterr().err
+    assert "out.parquet: cannot tell the spike file type from extension '.parquet'; expected one of .h5" in err
+    assert not (tmp_path / "out.parquet").exists()
 
 
 @pytest.mark.parametrize("argv, message", [

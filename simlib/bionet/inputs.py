@@ -2,8 +2,9 @@
 
 Each input has an ``input_type`` and a ``module``; :data:`INPUT_MODULES` lists what is accepted
 and an unknown pair is an error that lists them. Spike files are read with the module as the
-file type: ``sonata``, ``h5`` and ``hdf5`` (which BMTK's BioNet rejects, its issue #324) are the
-same SONATA file; ``csv`` and ``nwb`` are the other spike formats of :mod:`simlib.spikes`.
+file type, any name of :data:`simlib.spikes.formats.FILE_TYPES`: ``sonata``, ``h5``, ``hdf5`` and
+``hdf`` (BMTK's BioNet rejects the last three, its issue #324) are the same SONATA file; ``csv``
+(or ``txt``) and ``nwb`` are the other spike formats of :mod:`simlib.spikes`.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from typing import Callable
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
+from simlib.spikes.formats import FILE_TYPES
 
 log = logging.getLogger("simlib.bionet")
 
-SPIKE_FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
-INPUT_MODULES = {"spikes": (*SPIKE_FILE_TYPES, "function", "ecephys_probe"), "current_clamp": ("IClamp",),
+INPUT_MODULES = {"spikes": (*FILE_TYPES, "function", "ecephys_probe"), "current_clamp": ("IClamp",),
                  "syn_activity": ("syn_activity",)}
 
 
@@ -71,7 +72,7 @@ def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
     if "node_set" not in spec:
         raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
     selection = select(spec["node_set"], f"inputs.{name}.node_set")
-    trains = SpikeTrains.load(spec["input_file"], file_type=SPIKE_FILE_TYPES[module])
+    trains = SpikeTrains.load(spec["input_file"], file_type=module)
     file_pops = trains.populations
     total = 0
     for population, node_ids in selection.items():

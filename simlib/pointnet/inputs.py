@@ -1,7 +1,8 @@
 """PointNet inputs (the config's ``inputs``), read and checked before NEST starts.
 
-``spikes`` inputs give spike times to virtual nodes: files (module ``sonata``, ``h5``, ``hdf5``,
-``csv``, ``nwb``, read by :mod:`simlib.spikes`) or NWB units of Neuropixels sessions
+``spikes`` inputs give spike times to virtual nodes: files (module any file type of
+:data:`simlib.spikes.formats.FILE_TYPES`, e.g. ``sonata``, ``h5``, ``csv``, ``nwb``, read by
+:mod:`simlib.spikes`) or NWB units of Neuropixels sessions
 (``ecephys_probe``, :mod:`simlib.spikes.ecephys`). ``current_clamp`` inputs (module ``IClamp``)
 become one NEST ``step_current_generator`` per input. ``function`` generators are not supported
 yet: their registry lives in ``simlib.bionet``, which PointNet does not import.
@@ -16,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
+from simlib.spikes.formats import FILE_TYPES
 
 log = logging.getLogger("simlib.pointnet")
 
-SPIKE_FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "csv": "csv", "nwb": "nwb"}
-INPUT_MODULES = {"spikes": (*SPIKE_FILE_TYPES, "ecephys_probe"), "current_clamp": ("IClamp",)}
+INPUT_MODULES = {"spikes": (*FILE_TYPES, "ecephys_probe"), "current_clamp": ("IClamp",)}
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _file_trains(config, circuit, select, name: str, spec: dict, module: str) ->
         raise ConfigError(f"{source}.input_file: missing; expected the path of a spike file")
     selection = _virtual_selection(circuit, select, name, spec, source)
     path = spec["input_file"]
-    trains = SpikeTrains.load(path, file_type=SPIKE_FILE_TYPES[module])
+    trains = SpikeTrains.load(path, file_type=module)
     file_pops = trains.populations
     out = {}
     for population, node_ids in selection.items():

@@ -2,11 +2,12 @@
 
 from simlib.spikes.arrays import POP_NA
 from simlib.spikes.csv import read_csv, write_csv
+from simlib.spikes.formats import spike_file_type
 from simlib.spikes.nwb import read_nwb, write_nwb
 from simlib.spikes.poisson import PoissonSpikeGenerator
 from simlib.spikes.sonata import read_sonata, write_sonata
 from simlib.spikes.sorting import SORT_ORDERS, sort_order
-from simlib.spikes.trains import SpikeTrains, spike_file_type
+from simlib.spikes.trains import SpikeTrains
 
 __all__ = [
     "POP_NA",

@@ -9,6 +9,10 @@ from simlib.errors import ConfigError, FormatError, where
 POP_NA = "<sonata:none>"
 """Population name used when none is given (the name BMTK uses, for compatibility)."""
 
+MS_PER = {"ms": 1.0, "s": 1000.0}
+"""Milliseconds per unit of every accepted spike-time unit."""
+UNITS_TEXT = " or ".join(repr(u) for u in MS_PER)
+
 _INT64_MAX = np.iinfo(np.int64).max
 
 
@@ -139,9 +143,9 @@ def check_population_name(name, source) -> str:
 
 
 def check_units(units, source) -> str:
-    """Return the time units ('ms' or 's'), else raise ConfigError."""
-    if units not in ("ms", "s"):
-        raise ConfigError(f"{where(source, 'units')}: expected 'ms' or 's', got {units!r}")
+    """Return the time units (a key of :data:`MS_PER`: 'ms' or 's'), else raise ConfigError."""
+    if units not in MS_PER:
+        raise ConfigError(f"{where(source, 'units')}: expected {UNITS_TEXT}, got {units!r}")
     return units
 
 

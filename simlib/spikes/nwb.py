@@ -11,11 +11,10 @@ import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
 from simlib.fileio import atomic_path, require_file
-from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, checked_trains
+from simlib.spikes.arrays import MS_PER, POP_NA, as_node_ids, as_timestamps, checked_trains
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]
 
-_MS_PER = {"s": 1000.0, "ms": 1.0}
 
 
 def _units_rows(path: Path, trains_by_pop: Trains):
@@ -28,7 +27,7 @@ def _units_rows(path: Path, trains_by_pop: Trains):
         node_parts.append(nodes)
         pop_parts.append(np.full(nodes.size, pop, dtype=object))
         count_parts.append(counts)
-        time_parts.append(ts / 1000.0)  # NWB stores seconds
+        time_parts.append(ts / MS_PER["s"])  # NWB stores seconds
     if not node_parts:
         return np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, np.int64), np.zeros(0)
     return (np.concatenate(node_parts), np.concatenate(pop_parts),
@@ -123,8 +122,8 @@ def read_nwb(path, population: str | None = None, time_units: str | None = None
     from pynwb import NWBHDF5IO
 
     path = require_file(path)
-    if time_units is not None and time_units not in _MS_PER:
-        raise ConfigError(f"time_units: expected 's', 'ms' or None, got {time_units!r}")
+    if time_units is not None and time_units not in MS_PER:
+        raise ConfigError(f"time_units: expected {', '.join(map(repr, MS_PER))} or None, got {time_units!r}")
     io = None
     try:
         io = NWBHDF5IO(str(path), "r")
@@ -157,7 +156,7 @@ def read_nwb(path, population: str | None = None, time_units: str | None = None
         time_units = "ms" if description.startswith("BMTK") else "s"
     counts = np.diff(np.concatenate([[0], ends]))
     ids = as_node_ids(np.repeat(node_ids, counts), path, "/units/node_id")
-    times = as_timestamps(flat * _MS_PER[time_units], path, "/units/spike_times")
+    times = as_timestamps(flat * MS_PER[time_units], path, "/units/spike_times")
     if pops is None:
         return {population or POP_NA: (ids, times)}
     spike_pops = np.repeat(pops, counts)

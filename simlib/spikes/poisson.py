@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from simlib.errors import ConfigError
-from simlib.spikes.arrays import as_node_ids
+from simlib.spikes.arrays import MS_PER, as_node_ids
 from simlib.spikes.trains import SpikeTrains
 
 _WHERE = "PoissonSpikeGenerator.add"
@@ -160,7 +160,7 @@ class PoissonSpikeGenerator(SpikeTrains):
         pop = self._target(population)
         rate_fn, bound, start, stop = self._rate_function(firing_rate, times, max_rate)
 
-        scale = 1000.0 if self.units() == "ms" else 1.0
+        scale = MS_PER["s"] / MS_PER[self.units()]  # the generators draw times in s
         trains = []
         for node in ids.tolist():
             rng = self._rng(pop, node)

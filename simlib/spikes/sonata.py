@@ -11,10 +11,10 @@ import numpy as np
 from simlib.errors import ConfigError, FormatError, where
 from simlib.fileio import atomic_path, h5_compression
 from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION, open_h5
-from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_population_name, check_units
+from simlib.spikes.arrays import (MS_PER, POP_NA, UNITS_TEXT, as_node_ids, as_timestamps, check_population_name,
+                                  check_units)
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
 
-_UNIT_TO_MS = {"ms": 1.0, "s": 1000.0}
 SORTING_ENUM_VALUES = {"none": 0, "by_id": 1, "by_time": 2}
 SORTING_ENUM = h5py.enum_dtype(SORTING_ENUM_VALUES, basetype=np.uint8)
 
@@ -40,13 +40,13 @@ def _read_arrays(group: h5py.Group, id_name: str, path: Path) -> tuple[np.ndarra
     ts_ds = _require(group, "timestamps", path, expected)
     id_ds = _require(group, id_name, path, expected)
     units = _attr_str(ts_ds.attrs.get("units", "ms"))
-    if units not in _UNIT_TO_MS:
-        raise FormatError(f"{where(path, ts_ds.name)}: attribute units={units!r}; expected 'ms' or 's'")
+    if units not in MS_PER:
+        raise FormatError(f"{where(path, ts_ds.name)}: attribute units={units!r}; expected {UNITS_TEXT}")
     if id_ds.shape != ts_ds.shape:
         raise FormatError(f"{where(path, id_ds.name)}: {id_ds.shape[0] if id_ds.ndim else 0} values but "
                           f"{ts_ds.name} has {ts_ds.shape[0] if ts_ds.ndim else 0}; expected equal lengths")
     node_ids = as_node_ids(id_ds[()], path, id_ds.name)
-    timestamps = as_timestamps(ts_ds[()], path, ts_ds.name, units=units) * _UNIT_TO_MS[units]
+    timestamps = as_timestamps(ts_ds[()], path, ts_ds.name, units=units) * MS_PER[units]
     return node_ids, timestamps
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, SimlibError
-from simlib.spikes.arrays import POP_NA, as_node_ids, as_timestamps, check_units
+from simlib.spikes.arrays import MS_PER, POP_NA, as_node_ids, as_timestamps, check_units
 from simlib.spikes.csv import read_csv, write_csv
+from simlib.spikes.formats import spike_file_type
 from simlib.spikes.nwb import read_nwb, write_nwb
 from simlib.spikes.sonata import read_sonata, write_sonata
 from simlib.spikes.sorting import sort_index
@@ -18,48 +18,8 @@ from simlib.spikes.sorting import sort_index
 if TYPE_CHECKING:
     import pandas as pd
 
-FILE_TYPES = {"sonata": "sonata", "h5": "sonata", "hdf5": "sonata", "hdf": "sonata",
-              "csv": "csv", "txt": "csv", "nwb": "nwb"}
-"""Accepted ``file_type`` names and the format each one means."""
-
-EXTENSIONS = {".h5": "sonata", ".hdf5": "sonata", ".hdf": "sonata", ".sonata": "sonata",
-              ".csv": "csv", ".txt": "csv", ".nwb": "nwb"}
-"""File extensions and the format each one means."""
-
-_MS_PER = {"ms": 1.0, "s": 1000.0}
-
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_TIMES = np.zeros(0, dtype=np.float64)
-
-
-def spike_file_type(path, file_type: str | None = None) -> str:
-    """The format of a spike file: 'sonata', 'csv' or 'nwb'.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The file; its extension decides when `file_type` is None.
-    file_type : str, optional
-        An explicit type: one of ``FILE_TYPES`` (e.g. 'sonata', 'h5', 'hdf5', 'csv', 'nwb').
-
-    Raises
-    ------
-    ConfigError
-        If `file_type` is not an accepted name.
-    FormatError
-        If `file_type` is None and the extension is not known.
-    """
-    if file_type is not None:
-        key = str(file_type).lower()
-        if key not in FILE_TYPES:
-            raise ConfigError(f"file_type: unknown value {file_type!r} for {path}; expected one of "
-                              f"{', '.join(FILE_TYPES)}")
-        return FILE_TYPES[key]
-    suffix = Path(path).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise FormatError(f"{path}: cannot tell the spike file type from extension {suffix!r}; expected one of "
-                          f"{', '.join(EXTENSIONS)}, or pass file_type= one of {', '.join(FILE_TYPES)}")
-    return EXTENSIONS[suffix]
 
 
 class SpikeTrains:
@@ -227,7 +187,7 @@ class SpikeTrains:
         """Add all spikes of `other` (SpikeTrains, or any object with BMTK's ``to_dataframe``),
         converting its units to ours."""
         other = _as_trains(other)
-        scale = _MS_PER[other.units()] / _MS_PER[self._units]
+        scale = MS_PER[other.units()] / MS_PER[self._units]
         for pop in other.populations:
             ids, times = other._arrays(pop)
             self._chunks.setdefault(pop, [])
@@ -367,7 +327,7 @@ class SpikeTrains:
             ids_b, times_b = other._sorted_by_node(pop)
             if not np.array_equal(ids_a, ids_b):
                 return False
-            if not np.allclose(times_a * _MS_PER[self._units], times_b * _MS_PER[other.units()],
+            if not np.allclose(times_a * MS_PER[self._units], times_b * MS_PER[other.units()],
                                rtol=0.0, atol=err):
                 return False
         return True
@@ -385,7 +345,7 @@ class SpikeTrains:
 
     # ----------------------------------------------------------------------------------- writing
     def _trains_by_pop(self, units: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        scale = _MS_PER[self._units] / _MS_PER[units]
+        scale = MS_PER[self._units] / MS_PER[units]
         return {pop: (ids, times * scale if scale != 1.0 else times)
                 for pop, (ids, times) in ((p, self._arrays(p)) for p in self.populations)}
 
@@ -404,6 +364,20 @@ class SpikeTrains:
         """Write an NWB file with spike times in seconds (see :func:`simlib.spikes.write_nwb`)."""
         write_nwb(path, self._trains_by_pop("ms"))
 
+    def save(self, path, file_type: str | None = None, **kw) -> None:
+        """Write a SONATA (.h5), CSV or NWB spike file; the type comes from the extension by default.
+
+        Extra keywords go to the writer (:meth:`to_sonata` and :meth:`to_csv` accept ``sort_order``).
+
+        Raises
+        ------
+        ConfigError, FormatError
+            See :func:`spike_file_type` and the writers.
+        """
+        kind = spike_file_type(path, file_type)
+        writers = {"sonata": self.to_sonata, "csv": self.to_csv, "nwb": self.to_nwb}
+        writers[kind](path, **kw)
+
 
 def _as_trains(other) -> SpikeTrains:
     """`other` as SpikeTrains; other objects (e.g. BMTK's) are read through ``to_dataframe()``."""
@@ -411,5 +385,5 @@ def _as_trains(other) -> SpikeTrains:
         return other
     if hasattr(other, "to_dataframe"):
         units = other.units() if callable(getattr(other, "units", None)) else "ms"
-        return SpikeTrains.from_dataframe(other.to_dataframe(), units=units if units in _MS_PER else "ms")
+        return SpikeTrains.from_dataframe(other.to_dataframe(), units=units if units in MS_PER else "ms")
     raise SimlibError(f"expected SpikeTrains or an object with to_dataframe(), got {type(other).__name__}")

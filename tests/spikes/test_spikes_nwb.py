@@ -89,7 +89,7 @@ def test_not_nwb_and_bad_arguments(tmp_path, bmtk_table):
     path.write_text("hello")
     with pytest.raises(FormatError, match="text.nwb: not a readable NWB file"):
         read_nwb(path)
-    with pytest.raises(ConfigError, match="time_units: expected 's', 'ms' or None, got 'us'"):
+    with pytest.raises(ConfigError, match="time_units: expected 'ms', 's' or None, got 'us'"):
         read_nwb(path, time_units="us")
 
 

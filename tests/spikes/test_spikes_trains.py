@@ -6,6 +6,7 @@ import pytest
 
 from simlib.errors import ConfigError, FormatError, SimlibError
 from simlib.spikes import POP_NA, SpikeTrains, spike_file_type
+from simlib.spikes.formats import FILE_TYPES
 
 
 def test_bmtk_table_queries(bmtk_trains):
@@ -173,6 +174,27 @@ def test_save_and_load_every_format(tmp_path, bmtk_trains, name, file_type):
     assert loaded.populations == ["V1", "V2"]
     v2 = SpikeTrains.load(path, file_type=file_type, population="V2")
     assert v2.populations == ["V2"] and v2.get_times(10).tolist() == [4.0, 4.0, 4.0]
+
+
+@pytest.mark.parametrize("name, file_type", [("s.hdf", None), ("s.HDF5", None), ("s.txt", None), ("s.nwb", None),
+                                             ("s.spk", "hdf"), ("s.spk", "txt")])
+def test_save_picks_the_writer_as_load_picks_the_reader(tmp_path, bmtk_trains, name, file_type):
+    bmtk_trains.save(tmp_path / name, file_type=file_type)
+    assert SpikeTrains.load(tmp_path / name, file_type=file_type) == bmtk_trains
+    with pytest.raises(FormatError, match="s.dat: cannot tell the spike file type from extension '.dat'"):
+        bmtk_trains.save(tmp_path / "s.dat")
+
+
+@pytest.mark.parametrize("file_type", list(FILE_TYPES))
+def test_every_file_type_is_a_spike_input_module(file_type):
+    """One table: each file type name is accepted by SpikeTrains, BioNet's and PointNet's spike inputs."""
+    from simlib.bionet.inputs import INPUT_MODULES as BIONET_MODULES
+    from simlib.bionet.inputs import check_input
+    from simlib.pointnet.inputs import INPUT_MODULES as POINTNET_MODULES
+
+    assert spike_file_type("s.x", file_type) in ("sonata", "csv", "nwb")
+    assert check_input("lgn", {"input_type": "spikes", "module": file_type}, "sim.json") == ("spikes", file_type)
+    assert file_type in BIONET_MODULES["spikes"] and file_type in POINTNET_MODULES["spikes"]
 
 
 def test_from_readers(tmp_path, bmtk_trains):
