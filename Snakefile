@@ -21,5 +21,5 @@ include: "rules/analysis.smk"
 
 rule all:
     input:
-        all_targets(),
+        specs.all_targets(config),
     default_target: True

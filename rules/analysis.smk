@@ -1,11 +1,11 @@
-# Figures: rasters of spike files, grouped by a node attribute.
+# Figures: rasters of spike files, grouped by a node attribute; traces and ECP figures of simulations.
 
 
 rule raster:
     input:
-        unpack(raster_input),
+        unpack(lambda wc: specs.raster_inputs(config, wc.name)),
     output:
-        png="results/figures/rasters/{name}.png",
+        png=paths.raster_figure("{name}"),
     params:
         spec=lambda wc: config["figures"]["rasters"][wc.name],
     log:
@@ -18,10 +18,10 @@ rule raster:
 
 rule sim_raster:
     input:
-        output="results/sims/{sim}/output",
-        circuit=lambda wc: sim_network(wc.sim),
+        output=paths.sim_output("{sim}"),
+        circuit=lambda wc: paths.circuit_config(sim_spec(wc.sim)["network"]),
     output:
-        png="results/figures/{sim}/raster.png",
+        png=paths.sim_figure("{sim}", "raster"),
     params:
         spec=lambda wc: sim_spec(wc.sim)["figures"]["raster"],
         tstop_ms=lambda wc: sim_spec(wc.sim)["tstop_ms"],
@@ -35,13 +35,13 @@ rule sim_raster:
 
 rule sim_traces:
     input:
-        output="results/sims/{sim}/output",
-        circuit=lambda wc: sim_network(wc.sim),
+        output=paths.sim_output("{sim}"),
+        circuit=lambda wc: paths.circuit_config(sim_spec(wc.sim)["network"]),
     output:
-        png="results/figures/{sim}/traces.png",
+        png=paths.sim_figure("{sim}", "traces"),
     params:
         spec=lambda wc: sim_spec(wc.sim)["figures"]["traces"],
-        report=lambda wc: sim_spec(wc.sim)["reports"][sim_spec(wc.sim)["figures"]["traces"]["report"]],
+        report=lambda wc: specs.figure_report(config, wc.sim, "traces"),
     log:
         "logs/sim_traces/{sim}.log",
     conda:
@@ -52,14 +52,14 @@ rule sim_traces:
 
 rule sim_ecp_figure:
     input:
-        output="results/sims/{sim}/output",
+        output=paths.sim_output("{sim}"),
     output:
-        png="results/figures/{sim}/{kind}.png",
+        png=paths.sim_figure("{sim}", "{kind}"),
     wildcard_constraints:
-        kind="ecp|lfp_csd|spectrum|ecp_populations",
+        kind="|".join(ECP_FIGURES),
     params:
         spec=lambda wc: sim_spec(wc.sim)["figures"][wc.kind],
-        report=lambda wc: sim_spec(wc.sim)["reports"][sim_spec(wc.sim)["figures"][wc.kind]["report"]],
+        report=lambda wc: specs.figure_report(config, wc.sim, wc.kind),
     log:
         "logs/sim_ecp_figure/{sim}_{kind}.log",
     conda:

@@ -3,9 +3,9 @@
 
 rule write_sim_config:
     input:
-        unpack(sim_config_input),
+        unpack(lambda wc: sim_config_inputs(config, wc.sim, workflow.basedir)),
     output:
-        config="results/sims/{sim}/config.json",
+        config=paths.sim_config("{sim}"),
     params:
         spec=lambda wc: sim_spec(wc.sim),
     log:
@@ -27,10 +27,10 @@ def mpi_launch(wildcards, resources):
 
 rule simulate:
     input:
-        config="results/sims/{sim}/config.json",
-        lib=f"results/mechanisms/{ARCH}/libnrnmech.so",
+        config=paths.sim_config("{sim}"),
+        lib=paths.mechanism_library(),
     output:
-        directory("results/sims/{sim}/output"),
+        directory(paths.sim_output("{sim}")),
     params:
         python=PYTHON,
         launch=mpi_launch,

@@ -2,16 +2,11 @@
 # (rules/downloads.smk) joined with our synaptic and filter models.
 
 
-def cell_models_input(wildcards):
-    spec = config["components"][wildcards.name]
-    return {"cells": f"resources/cell_models/{wildcards.name}/cells.json"} if spec.get("source") == "allen" else {}
-
-
 rule cell_models:
     input:
-        unpack(cell_models_input),
+        unpack(lambda wc: specs.cell_models_inputs(config, wc.name)),
     output:
-        manifest="results/components/{name}/components.json",
+        manifest=paths.components_manifest("{name}"),
     params:
         spec=lambda wc: config["components"][wc.name],
     log:

@@ -39,7 +39,7 @@ DOWNLOAD_COMMAND = " ".join([
 
 
 def session_hint(wildcards):
-    path = f"resources/ecephys/session_{wildcards.session}/session_{wildcards.session}.nwb"
+    path = paths.session_nwb(wildcards.session)
     keys = [f"simulations.{sim}.inputs.{name}.input_file" for sim, spec in config.get("simulations", {}).items()
             for name, inp in spec.get("inputs", {}).items()
             if path in ([inp["input_file"]] if isinstance(inp.get("input_file"), str) else inp.get("input_file", []))]
@@ -51,7 +51,7 @@ def session_hint(wildcards):
 
 def cell_models_hint(wildcards):
     name = wildcards.name
-    return (f"Without network access, put the files by hand under resources/cell_models/{name}/morphologies/ and "
+    return (f"Without network access, put the files by hand under {paths.cell_models_dir(name)}/morphologies/ and "
             f"biophysical_neuron_models/ (with the file names of components.{name}.cells), or have the simulations "
             f"use other cell models (simulations.<sim>.components, e.g. the offline ones).")
 
@@ -76,30 +76,32 @@ rule allensdk_env:
 
 rule download_ecephys_session:
     output:
-        "resources/ecephys/session_{session}/session_{session}.nwb",
+        paths.session_nwb("{session}"),
     wildcard_constraints:
         session=r"\d+",
     resources:
         hint=session_hint,
+        cache=paths.ECEPHYS_CACHE,
     log:
         "logs/download/ecephys_session_{session}.log",
     conda:
         "../envs/allensdk.yaml"
     shell:
         "{ENSURE_ALLENSDK} >> {log} && {DOWNLOAD_COMMAND} --hint {resources.hint:q} --log {log}"
-        " session {wildcards.session} --cache resources/ecephys"
+        " session {wildcards.session} --cache {resources.cache}"
 
 
 rule download_cell_models:
     output:
-        "resources/cell_models/{name}/cells.json",
+        paths.cell_models_listing("{name}"),
     resources:
         hint=cell_models_hint,
         models=cell_models_arguments,
+        out=lambda wc: paths.cell_models_dir(wc.name),
     log:
         "logs/download/cell_models_{name}.log",
     conda:
         "../envs/allensdk.yaml"
     shell:
         "{ENSURE_ALLENSDK} >> {log} && {DOWNLOAD_COMMAND} --hint {resources.hint:q} --log {log}"
-        " cell-models --out resources/cell_models/{wildcards.name} {resources.models}"
+        " cell-models --out {resources.out} {resources.models}"

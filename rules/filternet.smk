@@ -3,14 +3,13 @@
 
 rule filternet:
     input:
-        circuit=lambda wc: circuit_config(config["filternet"][wc.stim]["network"]),
-        components=lambda wc: f"results/components/{config['filternet'][wc.stim]['components']}/components.json",
+        unpack(lambda wc: specs.filternet_inputs(config, wc.stim)),
     output:
-        config="results/filternet/{stim}/config.json",
-        spikes="results/filternet/{stim}/output/spikes.h5",
-        spikes_csv="results/filternet/{stim}/output/spikes.csv",
-        rates="results/filternet/{stim}/output/rates.h5",
-        rates_csv="results/filternet/{stim}/output/rates.csv",
+        config=paths.filternet_config("{stim}"),
+        spikes=paths.filternet_output("{stim}", "spikes.h5"),
+        spikes_csv=paths.filternet_output("{stim}", "spikes.csv"),
+        rates=paths.filternet_output("{stim}", "rates.h5"),
+        rates_csv=paths.filternet_output("{stim}", "rates.csv"),
     params:
         spec=lambda wc: config["filternet"][wc.stim],
     log:

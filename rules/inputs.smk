@@ -3,10 +3,10 @@
 
 rule make_spikes:
     input:
-        circuit=lambda wc: circuit_config(config["spikes"][wc.name]["network"]),
+        unpack(lambda wc: specs.spikes_inputs(config, wc.name)),
     output:
-        h5="results/inputs/{name}.h5",
-        csv="results/inputs/{name}.csv",
+        h5=paths.spikes_file("{name}", "h5"),
+        csv=paths.spikes_file("{name}", "csv"),
     params:
         spec=lambda wc: config["spikes"][wc.name],
     log:

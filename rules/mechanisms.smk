@@ -1,10 +1,10 @@
 # NEURON mechanisms: compiled once with nrnivmodl, reused by every simulation.
 rule compile_mechanisms:
     output:
-        lib=f"results/mechanisms/{ARCH}/libnrnmech.so",
+        lib=paths.mechanism_library(),
     params:
-        mod_dir=lambda wc: config["mechanisms"].get("mod_dir"),
-        coreneuron=lambda wc: config["mechanisms"].get("coreneuron", False),
+        mod_dir=lambda wc: config["mechanisms"]["mod_dir"],
+        coreneuron=lambda wc: config["mechanisms"]["coreneuron"],
     log:
         "logs/compile_mechanisms.log",
     conda:

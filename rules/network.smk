@@ -3,9 +3,9 @@
 
 rule build_network:
     output:
-        circuit="results/networks/{net}/circuit_config.json",
+        circuit=paths.circuit_config("{net}"),
     params:
-        spec=lambda wc: network_spec(wc.net),
+        spec=lambda wc: specs.network_spec(config, wc.net),
     log:
         "logs/build_network/{net}.log",
     conda:

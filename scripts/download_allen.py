@@ -45,6 +45,7 @@ from simlib.downloads import (
     with_retries,
 )
 from simlib.errors import SimlibError
+from simlib.workflow.paths import session_nwb
 
 MANIFEST = "downloads.json"
 # well-known file types of a neuronal model that the BioNet configs use (the others: mod files, whose
@@ -86,14 +87,9 @@ def ecephys_cache(cache_dir: Path, api: str):
                                                   manifest=str(cache_dir / "manifest.json"))
 
 
-def session_path(cache_dir: Path, session_id: int) -> Path:
-    """Where AllenSDK's cache keeps a session's NWB file (the file ecephys_probe inputs name)."""
-    return cache_dir / f"session_{session_id}" / f"session_{session_id}.nwb"
-
-
 def download_session(args, log) -> None:
     cache_dir = Path(args.cache)
-    dest = session_path(cache_dir, args.id)
+    dest = Path(session_nwb(args.id, cache_dir))  # AllenSDK's cache layout, the file ecephys_probe inputs name
 
     def find_url() -> str:
         cache = ecephys_cache(cache_dir, args.api)

@@ -1,15 +1,20 @@
-"""The workflow's steps as plain functions: what the rule scripts and the command line call."""
+"""The workflow's steps as plain functions: what the rule scripts and the command line call.
+
+They raise :class:`~simlib.errors.SimlibError` on bad input and leave exiting to the caller
+(simlib.workflow.script for the rule scripts, simlib.cli for the command line). The figure
+functions draw with matplotlib's current backend; the caller picks it.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator
 
 from simlib.errors import ConfigError, SimlibError
+
+SPIKE_KINDS = ("poisson", "ramp")
+ECP_FIGURES = ("ecp", "lfp_csd", "spectrum", "ecp_populations")
 
 
 def build_network(spec: dict, output_dir) -> Path:
@@ -96,13 +101,65 @@ def make_ramp_spikes(circuit_config, population: str, rate_step_hz: float, start
     return trains
 
 
+def make_spikes(spec: dict, circuit_config, output_h5=None, output_csv=None):
+    """Spike trains of one ``spikes`` entry of the workflow config (the schema's defaults filled).
+
+    ``kind`` ``poisson``: :func:`make_poisson_spikes` at ``firing_rate_hz``; ``ramp``:
+    :func:`make_ramp_spikes` with ``rate_step_hz``; both over ``start_s``..``stop_s`` with ``seed``.
+
+    Raises
+    ------
+    ConfigError
+        An unknown ``kind`` (the accepted ones listed), or the generator's own checks.
+    """
+    kind = spec["kind"]
+    if kind not in SPIKE_KINDS:
+        raise ConfigError(f"spikes: kind '{kind}' unknown; accepted: {', '.join(SPIKE_KINDS)}")
+    if kind == "ramp":
+        return make_ramp_spikes(circuit_config, spec["population"], spec["rate_step_hz"], spec["start_s"],
+                                spec["stop_s"], spec["seed"], output_h5, output_csv)
+    return make_poisson_spikes(circuit_config, spec["population"], spec["firing_rate_hz"], spec["start_s"],
+                               spec["stop_s"], spec["seed"], output_h5, output_csv)
+
+
+def write_cell_models(spec: dict, output_dir, cells_listing=None) -> Path:
+    """The components folder of one ``components`` entry; return its manifest.
+
+    ``source: allen``: the downloaded models of ``cells_listing`` joined with simlib's synaptic
+    and filter models; otherwise simlib's synthetic cells (``seed``, ``cells``).
+    """
+    from simlib.models.components import write_components, write_downloaded_components
+
+    if spec.get("source") == "allen":
+        if cells_listing is None:
+            raise ConfigError("components: source allen needs the listing of the downloaded cell models")
+        return write_downloaded_components(output_dir, cells_listing)
+    return write_components(output_dir, seed=spec["seed"], cell_map=spec["cells"])
+
+
+def compile_mechanism_library(library, mod_dir=None, coreneuron: bool = False) -> Path:
+    """Compile ``mod_dir`` (None: simlib's own mechanisms) so that the library lands at ``library``.
+
+    ``library`` is ``<folder>/<machine>/libnrnmech.so``; nrnivmodl runs in ``<folder>``.
+
+    Raises
+    ------
+    SimlibError
+        If nrnivmodl fails, or writes its library elsewhere (``library`` names another machine).
+    """
+    from simlib.mechanisms import MOD_DIR, compile_mechanisms
+
+    library = Path(library)
+    lib = compile_mechanisms(mod_dir or MOD_DIR, output_dir=library.parent.parent, coreneuron=coreneuron)
+    if Path(lib).resolve() != library.resolve():
+        raise SimlibError(f"compile_mechanisms wrote {lib}, expected {library}")
+    return library
+
+
 def raster_figure(spikes_file, output_png, circuit_config=None, population: str | None = None,
                   group_by: str | None = None, with_histogram: bool = False, title: str | None = None,
                   times=None) -> Path:
     """Draw a raster of a spikes file into a PNG (node attributes taken from the circuit)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from simlib.analysis import plot_raster
@@ -129,9 +186,6 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
 def traces_figure(report_file, output_png, population: str | None = None, node_ids=None, average: bool = True,
                   title: str | None = None) -> Path:
     """Draw the traces of a compartment report (mean over cells plus individual traces) into a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from simlib.analysis import plot_traces
@@ -147,9 +201,6 @@ def traces_figure(report_file, output_png, population: str | None = None, node_i
     return Path(output_png)
 
 
-ECP_FIGURES = ("ecp", "lfp_csd", "spectrum", "ecp_populations")
-
-
 def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = None,
                cutoff_hz: float = 300.0, electrodes=None) -> Path:
     """Draw one figure of an extracellular report into a PNG: ``kind`` is one of :data:`ECP_FIGURES`.
@@ -159,9 +210,6 @@ def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = N
     ``ecp_populations``: each population's share (needs a report written with ``by_population``).
     ``electrodes``: the electrode CSV, for files without positions (BMTK's).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     from simlib import analysis
@@ -186,13 +234,3 @@ def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = N
         fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png", metadata={"Software": None})
     plt.close(fig)
     return Path(output_png)
-
-
-@contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn a SimlibError into one message on stderr and exit status 1 (for scripts and the CLI)."""
-    try:
-        yield
-    except SimlibError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(1)

@@ -6,28 +6,28 @@ import copy
 import json
 from pathlib import Path
 
-from simlib.config.writer import _portable
 from simlib.fileio import atomic_path
+from simlib.filternet.config import read_filternet_config
+from simlib.sonata.circuit import find_nodes, read_circuit_config
+from simlib.workflow.paths import portable
 
 
 def filternet_config(config_path, *, circuit_config, population: str, components_dir, stimulus: dict,
                      tstop_ms: float, seed: int, dt_ms: float = 1.0, output_dir="output") -> dict:
     """A FilterNet config: the LGN nodes of ``circuit_config``, one movie input, rates and spikes outputs."""
-    from simlib.sonata.circuit import find_nodes, read_circuit_config
-
     config_dir = Path(config_path).parent
     nodes_file, types_file = find_nodes(read_circuit_config(circuit_config), population, circuit_config)
     movie = {"input_type": "movie", **copy.deepcopy(stimulus)}
     if "data_file" in movie:
-        movie["data_file"] = _portable(movie["data_file"], config_dir)
+        movie["data_file"] = portable(movie["data_file"], config_dir)
     return {
         "target_simulator": "LGNModel",
         "run": {"tstart": 0.0, "tstop": float(tstop_ms), "dt": float(dt_ms), "seed": int(seed)},
-        "networks": {"nodes": [{"nodes_file": _portable(nodes_file, config_dir),
-                                "node_types_file": _portable(types_file, config_dir)}]},
-        "components": {"filter_models_dir": _portable(Path(components_dir) / "filter_models", config_dir)},
+        "networks": {"nodes": [{"nodes_file": portable(nodes_file, config_dir),
+                                "node_types_file": portable(types_file, config_dir)}]},
+        "components": {"filter_models_dir": portable(Path(components_dir) / "filter_models", config_dir)},
         "inputs": {"stimulus": movie},
-        "output": {"output_dir": _portable(config_dir / output_dir, config_dir), "log_file": "log.txt",
+        "output": {"output_dir": portable(config_dir / output_dir, config_dir), "log_file": "log.txt",
                    "rates_csv": "rates.csv", "rates_h5": "rates.h5", "spikes_file": "spikes.h5",
                    "spikes_file_csv": "spikes.csv", "overwrite_output_dir": True},
     }
@@ -35,8 +35,6 @@ def filternet_config(config_path, *, circuit_config, population: str, components
 
 def write_filternet_config(config_path, **kw) -> Path:
     """Write :func:`filternet_config` atomically after checking that simlib's FilterNet accepts it."""
-    from simlib.filternet.config import read_filternet_config
-
     config_path = Path(config_path)
     data = filternet_config(config_path, **kw)
     config_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,26 +1,23 @@
-"""Write BioNet simulation configs that simlib and BMTK both run (the workflow's write_sim_config)."""
+"""Write BioNet simulation configs that simlib and BMTK both run (the workflow's write_sim_config rule)."""
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
+from simlib.config.simulation import SimulationConfig
 from simlib.errors import ConfigError
 from simlib.fileio import atomic_path
+from simlib.models.components import component_folders
+from simlib.sonata.circuit import read_circuit_config
+from simlib.workflow.paths import portable
 
 COMPONENT_FOLDERS = {"morphologies_dir": "morphologies", "biophysical_neuron_models_dir": "biophysical_neuron_models",
                      "synaptic_models_dir": "synaptic_models"}
 # BMTK reads the dynamics_params JSON of virtual (LGN) nodes from filter_models_dir and fails when the
 # key or a file is missing; simlib's BioNet does not need them. Written when the folder exists.
 OPTIONAL_FOLDERS = {"filter_models_dir": "filter_models"}
-
-
-def _portable(path, config_dir: Path) -> str:
-    """``${configdir}/<relative path>``: resolved by simlib and BMTK alike, wherever the tree is moved."""
-    rel = os.path.relpath(Path(path).resolve(), config_dir.resolve())
-    return "${configdir}" if rel == "." else f"${{configdir}}/{rel}"
 
 
 def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir, tstop_ms: float,
@@ -35,20 +32,17 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     ``h5`` (BMTK's BioNet rejects ``h5``). ``backend``, ``merge_synapses`` and
     ``components.functions_file`` are simlib's keys; BMTK ignores them.
     """
-    from simlib.models.components import component_folders
-    from simlib.sonata.circuit import read_circuit_config
-
     config_dir = Path(config_path).parent
     circuit = read_circuit_config(circuit_config)
-    networks = {kind: [{k: _portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
+    networks = {kind: [{k: portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
                 for kind in ("nodes", "edges")}
     folders = component_folders(components_dir)  # downloaded cell models live in resources/
-    components = {key: _portable(folders[sub], config_dir) for key, sub in COMPONENT_FOLDERS.items()}
-    components.update({key: _portable(folders[sub], config_dir) for key, sub in OPTIONAL_FOLDERS.items()
+    components = {key: portable(folders[sub], config_dir) for key, sub in COMPONENT_FOLDERS.items()}
+    components.update({key: portable(folders[sub], config_dir) for key, sub in OPTIONAL_FOLDERS.items()
                        if folders[sub].is_dir()})
-    components["mechanisms_dir"] = _portable(mechanisms_dir, config_dir)
+    components["mechanisms_dir"] = portable(mechanisms_dir, config_dir)
     if functions_file:
-        components["functions_file"] = _portable(functions_file, config_dir)
+        components["functions_file"] = portable(functions_file, config_dir)
     inputs = copy.deepcopy(inputs or {})
     for name, spec in inputs.items():
         if not isinstance(spec, dict):
@@ -57,9 +51,9 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
             spec["module"] = "sonata"
         for key in ("input_file", "file"):
             if isinstance(spec.get(key), list):
-                spec[key] = [_portable(v, config_dir) for v in spec[key]]
+                spec[key] = [portable(v, config_dir) for v in spec[key]]
             elif key in spec:
-                spec[key] = _portable(spec[key], config_dir)
+                spec[key] = portable(spec[key], config_dir)
     reports = copy.deepcopy(reports or {})
     for name, spec in reports.items():
         if isinstance(spec, dict) and spec.get("module") == "extracellular" and "electrode_positions" in spec:
@@ -71,7 +65,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
             if not where.is_file():
                 raise ConfigError(f"reports.{name}.electrode_positions: {spec['electrode_positions']} not found "
                                   f"(looked in {Path(components_dir) / 'devices'} and the working folder)")
-            spec["electrode_positions"] = _portable(where, config_dir)
+            spec["electrode_positions"] = portable(where, config_dir)
     return {
         "target_simulator": "BioNet",
         "run": {"tstart": tstart_ms, "tstop": tstop_ms, "dt": dt_ms, "dL": dL_um, "spike_threshold": spike_threshold_mv,
@@ -81,7 +75,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
         "components": components,
         "inputs": inputs,
         "reports": reports,
-        "output": {"output_dir": _portable(Path(config_dir) / output_dir, config_dir), "log_file": "log.txt",
+        "output": {"output_dir": portable(Path(config_dir) / output_dir, config_dir), "log_file": "log.txt",
                    "spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
                    "overwrite_output_dir": True},
     }
@@ -95,8 +89,6 @@ def write_bionet_config(config_path, **kw) -> Path:
     ConfigError
         If the written config does not validate (every problem listed).
     """
-    from simlib.config.simulation import SimulationConfig
-
     config_path = Path(config_path)
     data = bionet_config(config_path, **kw)
     config_path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,64 @@
+"""Cross-references of the workflow config: every name an entry uses must be defined elsewhere in it.
+
+The JSON schema (config/schema.yaml) checks each entry alone; :func:`reference_problems` checks
+what the schema cannot: that a simulation's network is an entry of ``networks``, that a figure's
+report is a report of its simulation, and so on. All problems are reported at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simlib.tasks import ECP_FIGURES
+
+
+def reference_problems(config: dict, basedir) -> list[str]:
+    """Every name the workflow config refers to that it does not define, one message per problem.
+
+    Parameters
+    ----------
+    config : a workflow config that passed the schema (schema defaults may be filled or not).
+    basedir : the workflow folder, against which ``functions_file`` paths are resolved.
+
+    Returns
+    -------
+    list of str
+        ``key.path: problem`` messages, empty when every reference resolves.
+    """
+    problems = []
+    mechanisms = config.get("mechanisms") or {}
+    for sim, spec in config.get("simulations", {}).items():
+        problems += _entries(config, f"simulations.{sim}", spec, ("network", "networks"), ("components", "components"))
+        for name, inp in spec.get("inputs", {}).items():
+            problems += _entries(config, f"simulations.{sim}.inputs.{name}", inp, ("spikes", "spikes"),
+                                 ("filternet", "filternet"))
+        figures, reports = spec.get("figures", {}), spec.get("reports", {})
+        traces = figures.get("traces")
+        if traces and traces["report"] not in reports:
+            problems.append(f"simulations.{sim}.figures.traces.report: '{traces['report']}' is not a report of it")
+        for kind in ECP_FIGURES:
+            fig = figures.get(kind)
+            if fig and reports.get(fig["report"], {}).get("module") != "extracellular":
+                problems.append(f"simulations.{sim}.figures.{kind}.report: '{fig['report']}' is not an "
+                                f"extracellular report of it")
+        if spec.get("backend") == "coreneuron" and not mechanisms.get("coreneuron"):
+            problems.append(f"simulations.{sim}.backend: coreneuron needs mechanisms.coreneuron: true")
+        if spec.get("functions_file") and not (Path(basedir) / spec["functions_file"]).is_file():
+            problems.append(f"simulations.{sim}.functions_file: file not found: {spec['functions_file']}")
+    for name, spec in config.get("spikes", {}).items():
+        problems += _entries(config, f"spikes.{name}", spec, ("network", "networks"))
+    for stim, spec in config.get("filternet", {}).items():
+        problems += _entries(config, f"filternet.{stim}", spec, ("network", "networks"), ("components", "components"))
+    for name, spec in config.get("figures", {}).get("rasters", {}).items():
+        if ("spikes" in spec) == ("filternet" in spec):
+            problems.append(f"figures.rasters.{name}: give exactly one of spikes or filternet")
+        else:
+            problems += _entries(config, f"figures.rasters.{name}", spec, ("spikes", "spikes"),
+                                 ("filternet", "filternet"))
+    return problems
+
+
+def _entries(config: dict, where: str, spec: dict, *refs: tuple[str, str]) -> list[str]:
+    """Problems of the ``(key, section)`` references of one entry: ``spec[key]`` must be an entry of ``section``."""
+    return [f"{where}.{key}: '{spec[key]}' is not an entry of {section}"
+            for key, section in refs if key in spec and spec[key] not in config.get(section, {})]

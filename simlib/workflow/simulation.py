@@ -1,0 +1,99 @@
+"""One ``simulations`` entry of the workflow config: its rule's input files, its BioNet config, its report files.
+
+A spikes input names a ``spikes`` entry (``spikes: <name>``) or a FilterNet run (``filternet:
+<name>``) instead of an ``input_file``: :func:`sim_config_inputs` lists those files as rule
+inputs, under the key :func:`input_key`, and :func:`bionet_inputs` puts them back as ``input_file``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from simlib.errors import ConfigError
+from simlib.sonata.reports import report_files
+from simlib.workflow import paths
+from simlib.workflow.bionet_writer import write_bionet_config
+
+
+def input_key(name: str) -> str:
+    """The rule-input key of the spike file of input ``name``."""
+    return f"spikes_{name}"
+
+
+def sim_config_inputs(config: dict, sim: str, basedir, arch: str | None = None) -> dict[str, str]:
+    """Files the config of ``simulations.<sim>`` refers to: the rule inputs of write_sim_config.
+
+    ``circuit``, ``lib`` (mechanisms), ``components`` (manifest), :func:`input_key` per spikes
+    input (the CSV for ``module: csv``, else the SONATA file), ``nwb_<input>_<i>`` per NWB session
+    of an ``ecephys_probe`` input (a missing one stops the run, named) and ``functions_file``
+    (made absolute against ``basedir``, the workflow folder).
+    """
+    spec = config["simulations"][sim]
+    files = {"circuit": paths.circuit_config(spec["network"]), "lib": paths.mechanism_library(arch),
+             "components": paths.components_manifest(spec["components"])}
+    for name, inp in spec.get("inputs", {}).items():
+        fmt = "csv" if inp.get("module") == "csv" else "h5"
+        if "spikes" in inp:
+            files[input_key(name)] = paths.spikes_file(inp["spikes"], fmt)
+        elif "filternet" in inp:
+            files[input_key(name)] = paths.filternet_output(inp["filternet"], f"spikes.{fmt}")
+        elif inp.get("module") == "ecephys_probe":
+            nwb = inp.get("input_file", [])
+            for i, path in enumerate([nwb] if isinstance(nwb, str) else nwb):
+                files[f"nwb_{name}_{i}"] = path
+    if spec.get("functions_file"):
+        files["functions_file"] = str(Path(basedir) / spec["functions_file"])
+    return files
+
+
+def bionet_inputs(spec: dict, files: Mapping) -> dict:
+    """The ``inputs`` of the BioNet config: workflow references replaced by ``input_file`` from ``files``."""
+    inputs = {}
+    for name, inp in spec.get("inputs", {}).items():
+        inp = dict(inp)
+        if "spikes" in inp or "filternet" in inp:
+            inp.pop("spikes", None)
+            inp.pop("filternet", None)
+            inp["input_file"] = files[input_key(name)]
+        inputs[name] = inp
+    return inputs
+
+
+def write_sim_config(spec: dict, files: Mapping, config_path) -> Path:
+    """Write the BioNet config of one ``simulations`` entry (``files``: the rule's inputs, :func:`sim_config_inputs`).
+
+    Raises
+    ------
+    ConfigError
+        If simlib would not accept the written config (every problem listed).
+    """
+    return write_bionet_config(
+        config_path, circuit_config=files["circuit"], components_dir=Path(files["components"]).parent,
+        mechanisms_dir=paths.mechanisms_dir(files["lib"]), tstop_ms=spec["tstop_ms"], dt_ms=spec["dt_ms"],
+        dL_um=spec["dL_um"], celsius=spec["celsius"], v_init_mv=spec["v_init_mv"], inputs=bionet_inputs(spec, files),
+        reports=spec.get("reports", {}), backend=spec["backend"], merge_synapses=spec["merge_synapses"],
+        functions_file=files.get("functions_file"))
+
+
+def figure_report_file(figure: dict, report: dict, output_dir) -> Path:
+    """The report file a simulation figure draws: ``figure['report']`` names ``report``, written in ``output_dir``.
+
+    A membrane report with several ``variable_name`` values has one file each: the figure's
+    ``variable`` picks one (default: the first).
+
+    Raises
+    ------
+    ConfigError
+        If the figure's ``variable`` is not recorded by the report.
+    """
+    name = figure["report"]
+    if report.get("module") == "extracellular":
+        # an extracellular report is one file whatever its variable_name (simlib.bionet.extracellular)
+        return report_files(name, {**report, "variable_name": "v"}, output_dir)["v"]
+    files = report_files(name, report, output_dir)
+    variable = figure.get("variable", next(iter(files)))
+    if variable not in files:
+        raise ConfigError(f"figures.traces.variable: '{variable}' is not recorded by report '{name}' "
+                          f"({', '.join(files)})")
+    return files[variable]

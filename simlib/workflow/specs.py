@@ -1,0 +1,77 @@
+"""Entries of the workflow config turned into what each rule asks for: its input files and its spec.
+
+``config`` is the workflow config after the schema filled its defaults (rules/common.smk). The
+functions take names (a wildcard's value), so the rules wrap them as ``lambda wc: f(config, wc.x)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from simlib.workflow import paths
+
+
+def network_spec(config: dict, net: str) -> dict:
+    """The spec of ``networks.<net>`` for :func:`simlib.tasks.build_network`.
+
+    The config's top-level ``seed`` stands in for a missing one, and a ``script`` path is made
+    absolute (relative to the working folder, where Snakemake runs).
+    """
+    spec = dict(config["networks"][net])
+    spec.setdefault("seed", config["seed"])
+    if "script" in spec:
+        spec["script"] = str(Path(spec["script"]).resolve())
+    return spec
+
+
+def cell_models_inputs(config: dict, name: str) -> dict[str, str]:
+    """Inputs of ``components.<name>``: the downloaded cell models' listing for ``source: allen``, else none."""
+    if config["components"][name].get("source") == "allen":
+        return {"cells": paths.cell_models_listing(name)}
+    return {}
+
+
+def spikes_inputs(config: dict, name: str) -> dict[str, str]:
+    """Inputs of ``spikes.<name>``: the circuit of its network."""
+    return {"circuit": paths.circuit_config(config["spikes"][name]["network"])}
+
+
+def filternet_inputs(config: dict, stim: str) -> dict[str, str]:
+    """Inputs of ``filternet.<stim>``: the circuit of its network and its components' manifest."""
+    spec = config["filternet"][stim]
+    return {"circuit": paths.circuit_config(spec["network"]),
+            "components": paths.components_manifest(spec["components"])}
+
+
+def raster_inputs(config: dict, name: str) -> dict[str, str]:
+    """Inputs of ``figures.rasters.<name>``: its spikes file (of a ``spikes`` entry or FilterNet run), its circuit."""
+    spec = config["figures"]["rasters"][name]
+    if "filternet" in spec:
+        stim = spec["filternet"]
+        return {"spikes": paths.filternet_output(stim, "spikes.h5"),
+                "circuit": paths.circuit_config(config["filternet"][stim]["network"])}
+    spikes = spec["spikes"]
+    return {"spikes": paths.spikes_file(spikes, "h5"),
+            "circuit": paths.circuit_config(config["spikes"][spikes]["network"])}
+
+
+def figure_report(config: dict, sim: str, kind: str) -> dict:
+    """The spec of the report that figure ``kind`` of ``simulations.<sim>`` draws (its ``report`` names it)."""
+    spec = config["simulations"][sim]
+    return spec["reports"][spec["figures"][kind]["report"]]
+
+
+def all_targets(config: dict, arch: str | None = None) -> list[str]:
+    """Every final file of the workflow config (rule ``all``); ``arch`` as in :func:`paths.mechanism_library`."""
+    targets = [paths.circuit_config(net) for net in config["networks"]]
+    targets.append(paths.mechanism_library(arch))
+    targets += [paths.components_manifest(name) for name in config.get("components", {})]
+    targets += [paths.session_nwb(sid) for sid in config.get("downloads", {}).get("ecephys_sessions", [])]
+    for name in config.get("spikes", {}):
+        targets += [paths.spikes_file(name, fmt) for fmt in paths.SPIKE_FORMATS]
+    targets += [paths.raster_figure(name) for name in config.get("figures", {}).get("rasters", {})]
+    targets += [paths.filternet_output(stim, "spikes.h5") for stim in config.get("filternet", {})]
+    for sim, spec in config.get("simulations", {}).items():
+        targets.append(paths.sim_output(sim))
+        targets += [paths.sim_figure(sim, kind) for kind in spec.get("figures", {})]
+    return targets
