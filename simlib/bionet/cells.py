@@ -10,9 +10,8 @@ import numpy as np
 
 from simlib.errors import ConfigError, FormatError
 from simlib.fileio import read_json
+from simlib.morphology.sections import SECTION_NAMES, section_kind, section_name
 
-# SWC section names (as NEURON's Import3d creates them) and the Allen "section" keys that address them
-SECTION_KEYS = {"soma": "somatic", "dend": "basal", "apic": "apical", "axon": "axonal"}
 FIT_KEYS = ("passive", "conditions", "genome")
 
 
@@ -42,10 +41,7 @@ class Cell:
         """Sections addressed by an Allen section key: soma/axon/dend/apic, somatic/axonal/basal/apical, all."""
         if key == "all":
             return list(self.all)
-        name = {v: k for k, v in SECTION_KEYS.items()}.get(key, key)
-        if name not in SECTION_KEYS:
-            raise KeyError(key)
-        return list(getattr(self, name))
+        return list(getattr(self, section_name(key)))
 
 
 @dataclass
@@ -87,7 +83,7 @@ class MorphologyCache:
             morph.vectors = [tuple(h.Vector(pts[:, k]) for k in range(4)) if len(pts) else None
                              for pts in morph.points]
         cell = Cell(gid)
-        counts = dict.fromkeys(SECTION_KEYS, 0)
+        counts = dict.fromkeys(SECTION_NAMES, 0)
         created = []
         pt3dadd, section = h.pt3dadd, h.Section
         for kind, vectors in zip(morph.kinds, morph.vectors):
@@ -108,7 +104,7 @@ class MorphologyCache:
             # translate each dendritic tree onto the soma's centre line)
             if sec is not None and anchor is not None:
                 h.pt3dstyle(1, *anchor, sec=sec)
-        cell.all = [sec for name in ("soma", "dend", "apic", "axon") for sec in getattr(cell, name)]
+        cell.all = [sec for name in SECTION_NAMES for sec in getattr(cell, name)]
         cell.axon_diams = list(morph.axon_diams)
         return cell
 
@@ -126,7 +122,7 @@ def _import3d(swc_path, path: str) -> _Morphology:
     reader.input(path)
     cell = Cell(-1)
     h.Import3d_GUI(reader, False).instantiate(cell)
-    secs = [sec for name in ("soma", "dend", "apic", "axon") for sec in (getattr(cell, name, None) or [])]
+    secs = [sec for name in SECTION_NAMES for sec in (getattr(cell, name, None) or [])]
     if not getattr(cell, "soma", None):
         raise FormatError(f"{swc_path}: no soma (sample type 1); a cell needs one")
     index = {sec: i for i, sec in enumerate(secs)}
@@ -226,7 +222,7 @@ def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
     passive = fit["passive"][0]
     cm = {entry["section"]: float(entry["cm"]) for entry in passive.get("cm", [])}
     ra, e_pas = float(passive["ra"]), float(passive["e_pas"])
-    for kind in SECTION_KEYS:  # the section lists partition the cell by the 4-letter type BMTK matches
+    for kind in SECTION_NAMES:  # the section lists partition the cell by the 4-letter type BMTK matches
         for sec in getattr(cell, kind):
             sec.Ra = ra
             if kind in cm:
@@ -234,7 +230,7 @@ def apply_perisomatic(cell: Cell, fit: dict, source: str = "fit") -> None:
             sec.insert("pas")
             sec.e_pas = e_pas
     _apply_genome_and_conditions(cell, fit, source,
-                                 lambda key: getattr(cell, key) if key in SECTION_KEYS else [])
+                                 lambda key: getattr(cell, key) if key in SECTION_NAMES else [])
 
 
 def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
@@ -242,7 +238,7 @@ def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
     then the genome per section type ('glob' entries skipped; they are run conditions)."""
     passive = fit["passive"][0]
     cm = {entry["section"]: float(entry["cm"]) for entry in passive.get("cm", [])}
-    for kind in SECTION_KEYS:
+    for kind in SECTION_NAMES:
         for sec in getattr(cell, kind):
             sec.insert("pas")
             if "e_pas" in passive:
@@ -252,7 +248,7 @@ def apply_allactive(cell: Cell, fit: dict, source: str = "fit") -> None:
             if kind in cm:
                 sec.cm = cm[kind]
     _apply_genome_and_conditions(cell, fit, source,
-                                 lambda key: getattr(cell, key) if key in SECTION_KEYS else [])
+                                 lambda key: getattr(cell, key) if key in SECTION_NAMES else [])
 
 
 def _apply_genome_and_conditions(cell: Cell, fit: dict, source: str, sections) -> None:
@@ -271,8 +267,8 @@ def _apply_genome_and_conditions(cell: Cell, fit: dict, source: str, sections) -
 
 
 def _kind(sec) -> str:
-    """'soma', 'dend', 'apic' or 'axon' from a section name like '<cell>.dend[3]'."""
-    return sec.name().rsplit(".", 1)[-1][:4]
+    """'soma', 'dend', 'apic' or 'axon' of a NEURON section."""
+    return section_kind(sec.name())
 
 
 def _set_reversals(sec, entry: dict[str, Any]) -> None:

@@ -17,10 +17,8 @@ import numpy as np
 
 from simlib.errors import ConfigError
 from simlib.fileio import read_json
+from simlib.morphology.sections import SWC_TYPES, TARGET_SECTION_TYPES, section_kind
 
-# SWC type code of each section-name spelling BMTK accepts in target_sections
-SECTION_TYPES = {"soma": 1, "somatic": 1, "axon": 2, "axonal": 2, "dend": 3, "basal": 3, "apic": 4, "apical": 4}
-_KIND_TYPES = {"soma": 1, "axon": 2, "dend": 3, "apic": 4}
 
 
 @dataclass(frozen=True)
@@ -104,7 +102,7 @@ class SegmentTable:
             dmin, dmax = key[1]
             overlap_um = np.minimum(self.dist1_um, dmax) - np.maximum(self.dist0_um, dmin)
             overlap = np.maximum(0.0, overlap_um) / self.length_um
-            codes = [SECTION_TYPES[name] for name in key[0]]
+            codes = [TARGET_SECTION_TYPES[name] for name in key[0]]
             index = np.flatnonzero((overlap > 0) & np.isin(self.swc_type, codes))
             weight = self.length_um[index] * overlap[index]
             cdf = np.cumsum(weight / weight.sum()) if index.size else weight
@@ -121,7 +119,7 @@ def segment_table(cell) -> SegmentTable:
     origin = cell.soma[0](0)
     rows = []
     for i, sec in enumerate(cell.all):
-        kind = _KIND_TYPES[sec.name().rsplit(".", 1)[-1][:4]]
+        kind = SWC_TYPES[section_kind(sec.name())]
         seg_len = sec.L / sec.nseg
         for seg in sec:
             d = h.distance(origin, seg)
@@ -139,9 +137,10 @@ def parse_sections(value, source: str) -> tuple[str, ...]:
         names = [part.strip().strip("'\"") for part in text.split(",") if part.strip()]
     else:
         names = [str(v) for v in value]
-    bad = [n for n in names if n not in SECTION_TYPES]
+    bad = [n for n in names if n not in TARGET_SECTION_TYPES]
     if bad or not names:
-        raise ConfigError(f"{source}: target_sections {value!r}: expected names among {', '.join(SECTION_TYPES)}")
+        raise ConfigError(f"{source}: target_sections {value!r}: expected names among "
+                          f"{', '.join(TARGET_SECTION_TYPES)}")
     return tuple(names)
 
 

@@ -10,8 +10,8 @@ import numpy as np
 
 from simlib.errors import FormatError, where
 from simlib.fileio import atomic_path, require_file
+from simlib.morphology.sections import APICAL, AXON, BASAL, SOMA
 
-SOMA, AXON, BASAL, APICAL = 1, 2, 3, 4
 SAMPLE_TYPES = {SOMA: "soma", AXON: "axon", BASAL: "basal dendrite", APICAL: "apical dendrite"}
 # SWC (Cannon et al. 1998; neuromorpho.org) reserves 0 for "undefined" and 5+ for custom types.
 CUSTOM_TYPES = (0,) + tuple(range(5, 20))

@@ -25,7 +25,8 @@ import numpy as np
 from scipy.signal import lfilter
 
 from simlib.errors import ConfigError
-from simlib.morphology.swc import APICAL, AXON, BASAL, SOMA, Morphology, write_swc
+from simlib.morphology.sections import APICAL, AXON, BASAL, SOMA
+from simlib.morphology.swc import Morphology, write_swc
 
 # Ranges the random totals are drawn from (µm); the brief's acceptance ranges are wider.
 PYRAMIDAL_BASAL_UM = (2800.0, 3700.0)
