@@ -9,9 +9,6 @@ import pandas as pd
 
 from simlib.errors import ConfigError, SimlibError
 
-# NEURON's units, used for the y label when the report stores none (BMTK writes no units by default)
-DEFAULT_UNITS = {"v": "mV", "cai": "mM", "i_membrane_": "nA"}
-
 
 def _load(report, population: str | None):
     from simlib.sonata.reports import CompartmentReport, read_compartment_report
@@ -48,7 +45,9 @@ def _node_groups(node_ids: np.ndarray, group_by: str | None, nodes: pd.DataFrame
 
 
 def _y_label(variable: str, units: str | None) -> str:
-    units = units or DEFAULT_UNITS.get(variable)
+    from simlib.sonata.reports import VARIABLE_UNITS
+
+    units = units or VARIABLE_UNITS.get(variable)  # BMTK writes no units by default
     return f"{variable} ({units})" if units else variable
 
 

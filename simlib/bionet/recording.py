@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError
-from simlib.sonata.reports import report_files
+from simlib.morphology.sections import ACCEPTED_TEXT
+from simlib.sonata.reports import VARIABLE_UNITS, report_files
 
-UNITS = {"v": "mV", "cai": "mM", "cao": "mM", "nai": "mM", "ki": "mM", "ica": "mA/cm2", "ina": "mA/cm2",
-         "ik": "mA/cm2", "i_membrane_": "nA"}
-SECTION_CHOICES = ("soma", "all", "soma/dend/apic/axon and their Allen names (somatic, basal, apical, axonal)")
+SECTION_CHOICES = ("soma", "all", ACCEPTED_TEXT)
 
 
 class SpikeRecorder:
@@ -166,7 +165,7 @@ class MembraneReport:
             self._order[pop] = np.concatenate([columns[i] for i in order]).astype(np.int64)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = CompartmentReportWriter(self.path, self.variable, mappings, self.tstart_ms, self.tstop_ms,
-                                               self.dt_ms, units=UNITS.get(self.variable))
+                                               self.dt_ms, units=VARIABLE_UNITS.get(self.variable))
         self._writer.__enter__()
 
     def flush(self) -> None:

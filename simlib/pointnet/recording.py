@@ -16,12 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError
-from simlib.sonata.reports import report_files
+from simlib.sonata.reports import VARIABLE_UNITS, report_files
 
 REPORT_MODULES = ("membrane_report", "multimeter_report")
-UNITS = {"V_m": "mV", "V_th": "mV", "threshold": "mV", "threshold_spike": "mV", "threshold_voltage": "mV",
-         "I_syn_ex": "pA", "I_syn_in": "pA", "I_syn": "pA", "I": "pA", "ASCurrents_sum": "pA", "w": "pA",
-         "g_ex": "nS", "g_in": "nS", "g_1": "nS", "g_2": "nS"}
 
 
 class SpikeRecorder:
@@ -138,7 +135,7 @@ class MultimeterReport:
         for var, path in self.files.items():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             writer = CompartmentReportWriter(path, var, mappings, start, start + self.n_steps * self.dt_ms, self.dt_ms,
-                                             n_steps=self.n_steps, units=UNITS.get(var))
+                                             n_steps=self.n_steps, units=VARIABLE_UNITS.get(var))
             self._writers[var] = writer.__enter__()
 
     def flush(self) -> None:

@@ -33,6 +33,18 @@ from simlib.sonata.files import IncrementalH5Writer, open_h5, require_dataset
 REPORT_ROOT = "report"
 MAPPING_DATASETS = ("node_ids", "index_pointer", "element_ids", "element_pos", "time")
 
+VARIABLE_UNITS = {
+    # NEURON (BioNet)
+    "v": "mV", "cai": "mM", "cao": "mM", "nai": "mM", "ki": "mM", "ica": "mA/cm2", "ina": "mA/cm2",
+    "ik": "mA/cm2", "i_membrane_": "nA",
+    # NEST (PointNet)
+    "V_m": "mV", "V_th": "mV", "threshold": "mV", "threshold_spike": "mV", "threshold_voltage": "mV",
+    "I_syn_ex": "pA", "I_syn_in": "pA", "I_syn": "pA", "I": "pA", "ASCurrents_sum": "pA", "w": "pA",
+    "g_ex": "nS", "g_in": "nS", "g_1": "nS", "g_2": "nS",
+}
+"""Units of the report variables the simulators record: written as the data's ``units`` attribute, and
+used to label plots of reports that store none (BMTK writes no units by default)."""
+
 
 def _n_steps(tstart_ms: float, tstop_ms: float, dt_ms: float) -> int:
     return round((tstop_ms - tstart_ms) / dt_ms)

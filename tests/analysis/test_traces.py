@@ -122,3 +122,14 @@ def test_errors(report_path, nodes):
         plot_traces(report_path, group_by="pop_name", nodes=pd.concat([nodes, nodes.iloc[:1]]))
     with pytest.raises(ConfigError, match="population 'cortex', not 'lgn'"):
         plot_traces(read_compartment_report(report_path), population="lgn")
+
+
+@pytest.mark.parametrize("variable, label", [("ica", "ica (mA/cm2)"), ("ki", "ki (mM)"), ("V_m", "V_m (mV)"),
+                                             ("I_syn_ex", "I_syn_ex (pA)"), ("my_var", "my_var")])
+def test_y_label_units_from_the_simulators_table(tmp_path, variable, label):
+    """A report without units is labelled from the same table the BioNet and PointNet recorders write."""
+    mapping = ReportMapping.from_elements([0], [[0]], [[0.5]])
+    path = tmp_path / f"{variable}.h5"
+    write_compartment_report(path, variable, {"cortex": mapping}, {"cortex": np.zeros((5, 1))}, tstart_ms=0.0,
+                             dt_ms=0.1)
+    assert plot_traces(path).get_ylabel() == label
