@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simlib.errors import ConfigError
+from simlib.errors import ConfigError, show_value
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +71,7 @@ class _Selector:
             if all(_is_int(item) for item in items):
                 return self.select_filter({"node_id": items}, label)
             raise self.error(label, "expected a list of node-set names or a list of node ids, "
-                                    f"got {_show(items)}")
+                                    f"got {show_value(items, limit=80)}")
         raise self.error(label, "expected a node-set name, a filter object or a list, "
                                 f"got {type(node_set).__name__}")
 
@@ -128,7 +127,8 @@ class _Selector:
     def match(self, column, value, key: str, label: str) -> np.ndarray:
         """Rows of `column` equal to `value` (a scalar) or in it (a list), as a boolean array."""
         if isinstance(value, Mapping):
-            raise self.error(label, f"{key}: expected a value or a list of values, got an object {_show(value)}")
+            raise self.error(label, f"{key}: expected a value or a list of values, got an object "
+                                    f"{show_value(value, limit=80)}")
         wanted = _as_list(value)
         if column.dtype.kind in "iufb":
             numbers = [n for n in (_to_number(v) for v in wanted) if n is not None]
@@ -174,12 +174,4 @@ def _to_number(value) -> float | None:
 
 
 def _label(node_set) -> str:
-    return repr(node_set) if isinstance(node_set, str) else _show(node_set)
-
-
-def _show(value) -> str:
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return repr(node_set) if isinstance(node_set, str) else show_value(node_set, limit=80)

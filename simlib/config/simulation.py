@@ -11,7 +11,8 @@ from pathlib import Path
 
 import jsonschema
 
-from simlib.errors import ConfigError
+from simlib.config.validate import describe_error, format_problems
+from simlib.errors import ConfigError, show_value
 from simlib.fileio import atomic_path, read_json
 
 BACKENDS = ("neuron", "coreneuron")
@@ -36,7 +37,7 @@ _SCHEMA = {
         "target_simulator": _STRING,
         "node_sets_file": _PATH,
         "node_sets": {"type": "object", "additionalProperties": {
-            "type": ["object", "array"], "description": "a filter object or a list (node ids or node-set names)"}},
+            "type": ["object", "array"], "expected": "a filter object or a list (node ids or node-set names)"}},
         "run": {
             "type": "object",
             "required": ["tstop"],
@@ -45,7 +46,7 @@ _SCHEMA = {
                 "dt": {"type": "number", "exclusiveMinimum": 0},
                 "dL": {"type": "number", "exclusiveMinimum": 0},
                 "nsteps_block": {"type": ["integer", "null"], "minimum": 1,
-                                 "description": "a positive integer (time steps per block) or null"},
+                                 "expected": "a positive integer (time steps per block) or null"},
                 "backend": {"enum": list(BACKENDS)},
                 "merge_synapses": {"type": "boolean"},
             },
@@ -53,7 +54,7 @@ _SCHEMA = {
         "conditions": {"type": "object", "properties": {
             "celsius": {"type": ["number", "null"]}, "v_init": {"type": ["number", "null"]}}},
         "components": {"type": "object", "additionalProperties": {
-            "anyOf": [_PATH, {"type": "array", "items": _PATH}], "description": "a path or a list of paths"}},
+            "anyOf": [_PATH, {"type": "array", "items": _PATH}], "expected": "a path or a list of paths"}},
         "networks": {
             "type": "object",
             "required": ["nodes"],
@@ -81,8 +82,6 @@ _SCHEMA = {
             "properties": {"module": _STRING, "enabled": _ENABLED, "file_name": _PATH}}},
     },
 }
-_TYPE_WORDS = {"number": "a number", "integer": "an integer", "string": "a string", "object": "an object",
-               "array": "a list", "boolean": "true or false", "null": "null"}
 
 
 class SimulationConfig:
@@ -213,7 +212,7 @@ def _resolve_manifest(manifest, variables: dict, user: dict, problems: list) -> 
     """Built-ins, user values and manifest entries, each manifest entry fully substituted."""
     variables = dict(variables)
     if not isinstance(manifest, dict):
-        problems.append((("manifest",), f"expected an object of variables, got {_show(manifest)}"))
+        problems.append((("manifest",), f"expected an object of variables, got {show_value(manifest)}"))
         return variables
     pending = {}
     for key, value in manifest.items():
@@ -243,7 +242,7 @@ def _resolve_file(data, config_file: Path, source: str, user: dict, now, chain: 
     top = top or source
     note = f" (in {source})" if source != top else ""
     if not isinstance(data, dict):
-        raise ConfigError(f"{top}: expected a JSON object at the top level, got {_show(data)}{note}")
+        raise ConfigError(f"{top}: expected a JSON object at the top level, got {show_value(data)}{note}")
     problems: list = []
     variables = _resolve_manifest(data.get("manifest", {}), {**_builtin_variables(config_file, now), **user},
                                   user, problems)
@@ -368,33 +367,7 @@ def _load_node_sets(raw: dict, origins: dict) -> list:
 def _schema_problems(raw: dict) -> list:
     view = {"run": {}, "networks": {}, **raw}  # so a missing section reports its missing keys
     validator = jsonschema.Draft7Validator(_SCHEMA)
-    return [_describe(error) for error in validator.iter_errors(view)]
-
-
-def _describe(error: jsonschema.ValidationError) -> tuple[tuple, str]:
-    """(key path, 'expected ..., got ...') for one schema error."""
-    key = tuple(error.absolute_path)
-    if error.validator == "required":
-        missing = re.match(r"'(.*)' is a required property", error.message)
-        return (*key, missing.group(1) if missing else "?"), "required key missing"
-    rule = error.validator_value
-    if "description" in error.schema:
-        expected = error.schema["description"]
-    elif error.validator == "type":
-        expected = " or ".join(_TYPE_WORDS[t] for t in ([rule] if isinstance(rule, str) else rule))
-    elif error.validator == "enum":
-        expected = "one of " + ", ".join(_show(v) for v in rule)
-    elif error.validator == "exclusiveMinimum":
-        expected = f"a number greater than {rule}"
-    elif error.validator == "minimum":
-        expected = f"a number >= {rule}"
-    elif error.validator == "minItems":
-        expected = "a non-empty list"
-    elif error.validator == "minLength":
-        expected = "a non-empty string"
-    else:
-        return key, error.message
-    return key, f"expected {expected}, got {_show(error.instance)}"
+    return [describe_error(error) for error in validator.iter_errors(view)]
 
 
 def _semantic_problems(raw: dict) -> list:
@@ -404,7 +377,7 @@ def _semantic_problems(raw: dict) -> list:
         tstart, tstop = run.get("tstart", RUN_DEFAULTS["tstart"]), run.get("tstop")
         if _is_number(tstart) and _is_number(tstop) and tstop <= tstart:
             problems.append((("run", "tstop"),
-                             f"expected a number greater than run.tstart ({tstart}), got {_show(tstop)}"))
+                             f"expected a number greater than run.tstart ({tstart}), got {show_value(tstop)}"))
     networks = raw.get("networks")
     for kind in ("nodes", "edges", "gap_juncs"):
         entries = networks.get(kind) if isinstance(networks, dict) else None
@@ -418,30 +391,12 @@ def _semantic_problems(raw: dict) -> list:
 
 
 def _format_problems(problems: list, source: str, origins: dict) -> str:
-    """One line per problem, ``source: key.path: message``, sorted by key path."""
-    def order(item):
-        return [(isinstance(p, int), p) for p in item[0]]
-
-    lines = []
-    for key, message in sorted(dict.fromkeys(problems), key=order):
+    """One line per problem, ``source: key.path: message``, naming the file a key came from if not `source`."""
+    def note(key: tuple) -> str:
         origin = origins.get(key[0], (source,))[0] if key else source
-        note = f" (in {origin})" if origin != source else ""
-        lines.append(f"{source}: {_key_text(key)}: {message}{note}")
-    return "\n".join(lines)
+        return f" (in {origin})" if origin != source else ""
 
-
-def _key_text(key: tuple) -> str:
-    text = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in key).lstrip(".")
-    return text or "(top level)"
-
-
-def _show(value) -> str:
-    """A value as the user wrote it in JSON, shortened."""
-    try:
-        text = json.dumps(value)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return format_problems(problems, source, note)
 
 
 def _is_number(value) -> bool:
