@@ -14,7 +14,7 @@ from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
 from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
-from simlib.sonata.types_csv import read_types_csv
+from simlib.sonata.columns import add_group_columns, data_frame, join_types
 
 
 @dataclass
@@ -246,6 +246,12 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
         bad = np.setdiff1d(np.unique(arrays["edge_group_id"]), gids)
         if bad.size:
             raise FormatError(f"{path}: '{base}/edge_group_id' refers to missing groups {bad.tolist()}")
+        for gid, cols in enumerate(groups):
+            idx = arrays["edge_group_index"][arrays["edge_group_id"] == gid]
+            for col, values in cols.items():
+                if idx.size and idx.max() >= len(values):
+                    raise FormatError(f"{path}: '{base}/edge_group_index' points past the end of "
+                                      f"'{base}/{gid}/{col}' ({len(values)} rows)")
         return EdgePopulationData(name, str(src_pop), str(trg_pop), arrays["source_node_id"],
                                   arrays["target_node_id"], arrays["edge_type_id"], arrays["edge_group_id"],
                                   arrays["edge_group_index"], groups)
@@ -255,37 +261,42 @@ def read_edges(path, types_path=None, population: str | None = None):
     """Read an edge population into a DataFrame, one row per edge in file order.
 
     Columns: ``source_node_id``, ``target_node_id``, ``edge_type_id``, ``edge_group_id``,
-    ``edge_group_index``, the group properties and, with `types_path`, the edge-types columns.
+    ``edge_group_index``, the group properties and, with `types_path`, the edge-types columns:
+    the columns of :func:`read_edge_columns`, the types table's keeping their numpy dtypes.
     ``df.attrs`` holds ``population``, ``source_population`` and ``target_population``.
-    """
-    import pandas as pd
 
-    pop = read_edge_population(path, population)
-    n = len(pop.source_node_id)
-    df = pd.DataFrame({"source_node_id": pop.source_node_id, "target_node_id": pop.target_node_id,
-                       "edge_type_id": pop.edge_type_id, "edge_group_id": pop.edge_group_id,
-                       "edge_group_index": pop.edge_group_index})
-    for gid, cols in enumerate(pop.groups):
-        rows = np.flatnonzero(pop.edge_group_id == gid)
-        idx = pop.edge_group_index[rows]
-        for name, values in cols.items():
-            if len(idx) and idx.max() >= len(values):
-                raise FormatError(f"{path}: '/edges/{pop.name}/edge_group_index' points past the end of "
-                                  f"'/edges/{pop.name}/{gid}/{name}' ({len(values)} rows)")
-            if name not in df.columns:
-                df[name] = (np.full(n, np.nan) if values.dtype.kind in "iuf" and len(pop.groups) > 1
-                            else np.zeros(n, dtype=values.dtype) if values.dtype.kind in "iuf"
-                            else pd.Series([None] * n, dtype=object))
-            col = df[name].to_numpy(copy=True)
-            col[rows] = values[idx]
-            df[name] = col
-    if types_path is not None:
-        types = read_types_csv(types_path, "edge_type_id")
-        missing = np.setdiff1d(np.unique(pop.edge_type_id), types["edge_type_id"].to_numpy())
-        if missing.size:
-            raise FormatError(f"{types_path}: edge_type_id {missing.tolist()} used in {path} but not in the table")
-        shared = [c for c in types.columns if c != "edge_type_id" and c not in df.columns]
-        df = df.merge(types[["edge_type_id", *shared]], on="edge_type_id", how="left", sort=False)
+    Raises
+    ------
+    FormatError
+        Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
+    """
+    pop, columns, from_types = _edge_columns(path, types_path, population)
+    df = data_frame(columns, keep_dtype=from_types)
     df.attrs.update(population=pop.name, source_population=pop.source_population,
                     target_population=pop.target_population, path=str(Path(path)))
     return df
+
+
+def read_edge_columns(path, types_path=None, population: str | None = None) -> dict[str, np.ndarray]:
+    """:func:`read_edges` without pandas: the same columns, as 1-D arrays in file order.
+
+    A property some groups lack is NaN there if numeric (float64), else None (an object array).
+    Columns of the edge-types table are joined on ``edge_type_id`` (per-edge values win).
+
+    Raises
+    ------
+    FormatError
+        Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
+    """
+    return _edge_columns(path, types_path, population)[1]
+
+
+def _edge_columns(path, types_path, population) -> tuple[EdgePopulationData, dict[str, np.ndarray], list[str]]:
+    """The population, its columns, and the names of those that come from the edge-types table."""
+    pop = read_edge_population(path, population)
+    columns = {"source_node_id": pop.source_node_id, "target_node_id": pop.target_node_id,
+               "edge_type_id": pop.edge_type_id, "edge_group_id": pop.edge_group_id,
+               "edge_group_index": pop.edge_group_index}
+    add_group_columns(columns, len(pop.source_node_id), pop.edge_group_id, pop.edge_group_index, pop.groups)
+    from_types = [] if types_path is None else join_types(columns, pop.edge_type_id, types_path, "edge_type_id", path)
+    return pop, columns, from_types

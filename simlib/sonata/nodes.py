@@ -11,7 +11,7 @@ import numpy as np
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset, to_h5_array
-from simlib.sonata.types_csv import read_types_columns, read_types_csv
+from simlib.sonata.columns import add_group_columns, data_frame, join_types
 
 RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
 
@@ -125,7 +125,8 @@ def read_nodes(path, types_path=None, population: str | None = None):
 
     Columns: ``node_id``, ``node_type_id``, ``node_group_id``, ``node_group_index``, every group
     property (missing in other groups → NaN/None) and, when `types_path` is given, every column of
-    the node-types table joined on ``node_type_id`` (per-node values win over shared ones).
+    the node-types table joined on ``node_type_id`` (per-node values win over shared ones): the
+    columns of :func:`read_node_columns`, the types table's keeping their numpy dtypes.
     The population name is stored in ``df.attrs['population']``.
 
     Raises
@@ -133,39 +134,8 @@ def read_nodes(path, types_path=None, population: str | None = None):
     FormatError
         Missing datasets or groups, inconsistent lengths, or node types missing from the table.
     """
-    import pandas as pd
-
-    pop = read_node_population(path, population)
-    n = len(pop.node_id)
-    df = pd.DataFrame({"node_id": pop.node_id, "node_type_id": pop.node_type_id,
-                       "node_group_id": pop.node_group_id, "node_group_index": pop.node_group_index})
-    for gid, cols in enumerate(pop.groups):
-        rows = np.flatnonzero(pop.node_group_id == gid)
-        idx = pop.node_group_index[rows]
-        for name, values in cols.items():
-            if name not in df.columns:
-                if values.ndim > 1:
-                    df[name] = pd.Series([None] * n, dtype=object)
-                elif values.dtype.kind in "iuf":
-                    df[name] = np.full(n, np.nan) if len(pop.groups) > 1 else np.zeros(n, dtype=values.dtype)
-                else:
-                    df[name] = pd.Series([None] * n, dtype=object)
-            picked = values[idx]
-            if picked.ndim > 1:
-                col = df[name].to_numpy(dtype=object)
-                col[rows] = list(picked)
-                df[name] = col
-            else:
-                col = df[name].to_numpy(copy=True)
-                col[rows] = picked
-                df[name] = col
-    if types_path is not None:
-        types = read_types_csv(types_path, "node_type_id")
-        missing = np.setdiff1d(np.unique(pop.node_type_id), types["node_type_id"].to_numpy())
-        if missing.size:
-            raise FormatError(f"{types_path}: node_type_id {missing.tolist()} used in {path} but not in the table")
-        shared = [c for c in types.columns if c != "node_type_id" and c not in df.columns]
-        df = df.merge(types[["node_type_id", *shared]], on="node_type_id", how="left", sort=False)
+    pop, columns, from_types = _node_columns(path, types_path, population)
+    df = data_frame(columns, keep_dtype=from_types)
     df.attrs["population"] = pop.name
     df.attrs["path"] = str(Path(path))
     return df
@@ -183,33 +153,14 @@ def read_node_columns(path, types_path=None, population: str | None = None) -> d
     FormatError
         Missing datasets or groups, inconsistent lengths, or node types missing from the table.
     """
+    return _node_columns(path, types_path, population)[1]
+
+
+def _node_columns(path, types_path, population) -> tuple[NodePopulationData, dict[str, np.ndarray], list[str]]:
+    """The population, its columns, and the names of those that come from the node-types table."""
     pop = read_node_population(path, population)
-    n = len(pop.node_id)
     columns = {"node_id": pop.node_id, "node_type_id": pop.node_type_id, "node_group_id": pop.node_group_id,
                "node_group_index": pop.node_group_index}
-    for gid, cols in enumerate(pop.groups):
-        rows = np.flatnonzero(pop.node_group_id == gid)
-        idx = pop.node_group_index[rows]
-        for name, values in cols.items():
-            if name not in columns:
-                if values.ndim == 1 and values.dtype.kind in "iuf":
-                    columns[name] = np.full(n, np.nan) if len(pop.groups) > 1 else np.zeros(n, dtype=values.dtype)
-                else:
-                    columns[name] = np.full(n, None, dtype=object)
-            if values.ndim > 1:
-                for row, value in zip(rows.tolist(), values[idx]):    # one array per node
-                    columns[name][row] = value
-            else:
-                columns[name][rows] = values[idx]
-    if types_path is not None:
-        types = read_types_columns(types_path, "node_type_id")
-        type_ids = types["node_type_id"]
-        missing = np.setdiff1d(np.unique(pop.node_type_id), type_ids)
-        if missing.size:
-            raise FormatError(f"{types_path}: node_type_id {missing.tolist()} used in {path} but not in the table")
-        by_id = np.argsort(type_ids)
-        type_row = by_id[np.searchsorted(type_ids, pop.node_type_id, sorter=by_id)]
-        for name, values in types.items():
-            if name not in columns:
-                columns[name] = values[type_row]
-    return columns
+    add_group_columns(columns, len(pop.node_id), pop.node_group_id, pop.node_group_index, pop.groups)
+    from_types = [] if types_path is None else join_types(columns, pop.node_type_id, types_path, "node_type_id", path)
+    return pop, columns, from_types

@@ -81,25 +81,22 @@ def parse_value(value):
 def read_types_csv(path, id_column: str):
     """Read a node- or edge-types table into a DataFrame indexed by nothing, one row per type.
 
+    The columns of :func:`read_types_columns`, with their numpy dtypes (lists and strings as objects).
+
     Raises
     ------
     FormatError
-        If the file is missing, unreadable, lacks `id_column`, or has duplicate type ids.
+        If the file is missing, unreadable, lacks `id_column`, has duplicate type ids or column
+        names, or a row with more cells than the header.
     """
     import pandas as pd
 
-    path = require_file(path)
-    try:
-        df = pd.read_csv(path, sep=" ", quotechar='"', keep_default_na=False, dtype=str, skipinitialspace=True)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: not a space-separated types table ({exc})") from None
-    cells = {c.strip(): df[c].tolist() for c in df.columns}
     return pd.DataFrame({name: pd.Series(values, dtype=values.dtype)
-                         for name, values in _typed_columns(path, cells, id_column).items()})
+                         for name, values in read_types_columns(path, id_column).items()})
 
 
 def read_types_columns(path, id_column: str) -> dict[str, np.ndarray]:
-    """:func:`read_types_csv` without pandas (a quicker start): the same columns, as 1-D arrays.
+    """Read a node- or edge-types table as columns: int64 type ids, and each other column parsed and narrowed.
 
     The file is split as ``pandas.read_csv(sep=' ', quotechar='"', skipinitialspace=True)`` splits
     it (repeated spaces count as one, blank lines are skipped, short rows end in empty cells).

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from simlib.errors import FormatError
+from simlib.builder import NetworkBuilder
 from simlib.sonata import read_edges, read_nodes
+from simlib.sonata.edges import read_edge_columns
 from simlib.sonata.nodes import read_node_columns
 
 
@@ -91,6 +93,33 @@ def test_node_columns_are_read_nodes_without_pandas(small_network, tmp_path):
             assert (ours is None or (isinstance(ours, float) and np.isnan(ours))) if missing else ours == theirs, name
     assert columns["x"].dtype == np.float64 and np.isnan(columns["x"][5:]).all()
     assert columns["label"][5:].tolist() == [None] * 3
+
+
+def test_per_node_arrays_in_one_group(tmp_path):
+    """A 2-D property (one array per node) in one of two groups: read_nodes used to fail on it."""
+    net = NetworkBuilder("net")
+    net.add_nodes(N=2, positions=np.arange(6.0).reshape(2, 3), pop_name="a")
+    net.add_nodes(N=1, x=5.0, pop_name="b")
+    net.save_nodes(output_dir=tmp_path)
+    args = (tmp_path / "net_nodes.h5", tmp_path / "net_node_types.csv")
+    table, columns = read_nodes(*args), read_node_columns(*args)
+    assert list(table.columns) == list(columns)
+    assert [list(v) for v in table["positions"][:2]] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert table["positions"][2] is None and columns["positions"][2] is None
+    assert table["pop_name"].tolist() == ["a", "a", "b"]
+
+
+def test_edge_columns_are_read_edges_without_pandas(small_network, tmp_path):
+    small_network.build()
+    small_network.save(output_dir=tmp_path)
+    args = (tmp_path / "net_net_edges.h5", tmp_path / "net_net_edge_types.csv")
+    table, columns = read_edges(*args), read_edge_columns(*args)
+    assert list(columns) == list(table.columns)
+    for name, values in columns.items():
+        assert values.dtype == table[name].dtype or values.dtype == object, name
+        assert values.tolist() == table[name].tolist() or (np.isnan(values.astype(float)).tolist()
+                                                           == table[name].isna().tolist()), name
+    assert columns["target_sections"][columns["edge_type_id"] == 100][0] == ["somatic", "basal"]
 
 
 def _copy_without(src, dst, dataset):

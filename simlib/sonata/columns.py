@@ -1,0 +1,68 @@
+"""Per-row columns of a SONATA node or edge population: group properties, the types-table join, a DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+
+from simlib.errors import FormatError
+from simlib.sonata.types_csv import read_types_columns
+
+
+def add_group_columns(columns: dict[str, np.ndarray], n: int, group_id: np.ndarray, group_index: np.ndarray,
+                      groups: list[dict[str, np.ndarray]]) -> None:
+    """Add every group property to `columns` as one value per row (rows in file order).
+
+    A numeric property some groups lack is NaN there (float64); other properties are object arrays
+    with None where missing, one array per row for per-row arrays (2-D datasets).
+    """
+    for gid, cols in enumerate(groups):
+        rows = np.flatnonzero(group_id == gid)
+        idx = group_index[rows]
+        for name, values in cols.items():
+            if name not in columns:
+                if values.ndim == 1 and values.dtype.kind in "iuf":
+                    columns[name] = np.full(n, np.nan) if len(groups) > 1 else np.zeros(n, dtype=values.dtype)
+                else:
+                    columns[name] = np.full(n, None, dtype=object)
+            if values.ndim > 1:
+                for row, value in zip(rows.tolist(), values[idx]):    # one array per row
+                    columns[name][row] = value
+            else:
+                columns[name][rows] = values[idx]
+
+
+def join_types(columns: dict[str, np.ndarray], type_ids: np.ndarray, types_path, id_column: str,
+               path) -> list[str]:
+    """Add the types table's columns to `columns`, one value per row by `type_ids`; returns their names.
+
+    Columns already present (per-row values) win over the table's.
+
+    Raises
+    ------
+    FormatError
+        The table is unreadable, or lacks type ids that `path` uses.
+    """
+    types = read_types_columns(types_path, id_column)
+    ids = types[id_column]
+    missing = np.setdiff1d(np.unique(type_ids), ids)
+    if missing.size:
+        raise FormatError(f"{types_path}: {id_column} {missing.tolist()} used in {path} but not in the table")
+    by_id = np.argsort(ids)
+    row = by_id[np.searchsorted(ids, type_ids, sorter=by_id)]
+    added = [name for name in types if name not in columns]
+    for name in added:
+        columns[name] = types[name][row]
+    return added
+
+
+def data_frame(columns: dict[str, np.ndarray], keep_dtype: Collection[str] = ()):
+    """A pandas DataFrame of `columns`; the `keep_dtype` ones keep their numpy dtype (object stays object).
+
+    The others get pandas' inferred dtype (object arrays of strings become string columns).
+    """
+    import pandas as pd
+
+    return pd.DataFrame({name: pd.Series(values, dtype=values.dtype) if name in keep_dtype else values
+                         for name, values in columns.items()})
