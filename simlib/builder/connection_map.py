@@ -121,7 +121,8 @@ class ConnectionMap:
         if n_src == 0 or n_trg == 0:
             return empty
         if isinstance(c, DistanceRule):
-            parts = [_nonzero(s, t, check_counts(n, c.name, self.context)) for s, t, n in c.pairs(srcs, trgs, self._rng)]
+            parts = [_nonzero(s, t, check_counts(n, c.name, self.context))
+                     for s, t, n in c.pairs(srcs, trgs, self._rng, self.context)]
             return self._concat(parts)
         if isinstance(c, VectorRule):
             return self._concat(list(self._vector_blocks(c, n_src, n_trg)))

@@ -79,6 +79,23 @@ def vectorized(fn: Callable | None = None, **params):
     return VectorRule(fn, params)
 
 
+def _check_nsyns(nsyns, context: str) -> None:
+    """An int >= 0, an inclusive (min, max) range of ints with 0 <= min <= max, or a function."""
+    if callable(nsyns):
+        return
+    def whole(value) -> bool:
+        return (isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+                and float(value).is_integer() and value >= 0)
+
+    if isinstance(nsyns, (tuple, list)):
+        ok = len(nsyns) == 2 and all(whole(v) for v in nsyns) and nsyns[0] <= nsyns[1]
+    else:
+        ok = whole(nsyns)
+    if not ok:
+        raise BuildError(f"{context}: DistanceRule: nsyns {nsyns!r}; expected a whole number >= 0, an inclusive "
+                         f"(min, max) range with 0 <= min <= max, or a function (rng, n) -> counts")
+
+
 def _draw_nsyns(nsyns, rng: np.random.Generator, n: int) -> np.ndarray:
     if callable(nsyns):
         return np.asarray(nsyns(rng, n))
@@ -112,21 +129,41 @@ class DistanceRule:
 
     name = "DistanceRule"
 
-    def coords(self, pool) -> np.ndarray:
-        if isinstance(self.positions, str):
-            arr = np.asarray(list(pool.column(self.positions)), dtype=float)
-            return arr.reshape(len(pool), -1)
-        return np.column_stack([np.asarray(pool.column(p), dtype=float) for p in self.positions])
+    def coords(self, pool, context: str = "DistanceRule") -> np.ndarray:
+        """The (n, k) positions of a pool's nodes; BuildError naming `context` if they are missing or not numbers."""
+        names = [self.positions] if isinstance(self.positions, str) else list(self.positions)
+        try:
+            if isinstance(self.positions, str):
+                arr = np.asarray(list(pool.column(self.positions)), dtype=float)
+                return arr.reshape(len(pool), -1)
+            return np.column_stack([np.asarray(pool.column(p), dtype=float) for p in self.positions])
+        except KeyError as exc:
+            raise BuildError(f"{context}: DistanceRule: node property {exc} missing in network "
+                             f"'{pool.network_name}'; positions= names {names}") from None
+        except (TypeError, ValueError) as exc:
+            raise BuildError(f"{context}: DistanceRule: positions {names} of network '{pool.network_name}' "
+                             f"are not numbers ({exc}); expected coordinates (µm)") from None
 
-    def pairs(self, sources, targets, rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Yield (source rows, target rows, nsyns) blocks: rows index the pools' node lists."""
-        if self.max_distance <= 0:
-            raise BuildError(f"DistanceRule: max_distance must be > 0, got {self.max_distance}")
+    def pairs(self, sources, targets, rng: np.random.Generator,
+              context: str = "DistanceRule") -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield (source rows, target rows, nsyns) blocks: rows index the pools' node lists.
+
+        `context` names the edge type in error messages (e.g. ``"edge type 100 (V1 ei=='e' -> V1 *)"``).
+
+        Raises
+        ------
+        BuildError
+            A bad max_distance or nsyns, missing or non-finite positions, or probabilities outside
+            [0, 1]; the message starts with `context`.
+        """
+        if not self.max_distance > 0:
+            raise BuildError(f"{context}: DistanceRule: max_distance must be > 0, got {self.max_distance!r}")
+        _check_nsyns(self.nsyns, context)
         from scipy.spatial import cKDTree
 
-        src_xyz, trg_xyz = self.coords(sources), self.coords(targets)
+        src_xyz, trg_xyz = self.coords(sources, context), self.coords(targets, context)
         if not (np.isfinite(src_xyz).all() and np.isfinite(trg_xyz).all()):
-            raise BuildError("DistanceRule: node positions contain NaN or infinite values")
+            raise BuildError(f"{context}: DistanceRule: node positions contain NaN or infinite values")
         same_net = sources.network is targets.network
         src_ids, trg_ids = sources.node_ids, targets.node_ids
         tree = cKDTree(src_xyz)
@@ -144,7 +181,9 @@ class DistanceRule:
             p = self.probability(dist) if callable(self.probability) else np.full(dist.size, float(self.probability))
             p = np.asarray(p, dtype=float)
             if p.shape != dist.shape or np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
-                raise BuildError("DistanceRule: probability must return one value in [0, 1] per distance")
+                raise BuildError(f"{context}: DistanceRule: probability must return one value in [0, 1] per "
+                                 f"distance; got shape {p.shape} for {dist.size} distances, range "
+                                 f"[{np.nanmin(p) if p.size else 'none'}, {np.nanmax(p) if p.size else 'none'}]")
             # the KD-tree's pair order is deterministic for given positions, so the draws are too;
             # only the (few) accepted pairs are sorted into target-then-source order
             hit = rng.random(dist.size) < p

@@ -230,3 +230,23 @@ def test_save_edges_force_build(tmp_path):
     assert not list(tmp_path.iterdir())
     net.save_edges(output_dir=str(tmp_path), force_build=True)
     assert len(read_edges(tmp_path / "net_net_edges.h5", tmp_path / "net_net_edge_types.csv")) == 9
+
+
+@pytest.mark.parametrize("rule, nodes, message", [
+    (DistanceRule(0.5, max_distance=0.0), {}, r"max_distance must be > 0, got 0.0"),
+    (DistanceRule(0.5, max_distance=10.0, positions=("x", "y", "depth")), {},
+     r"node property 'depth' missing in network 'a'; positions= names \['x', 'y', 'depth'\]"),
+    (DistanceRule(lambda d: 2.0 * np.ones_like(d), max_distance=50.0), {},
+     r"probability must return one value in \[0, 1\] per distance"),
+    (DistanceRule(0.5, max_distance=50.0, nsyns=(3, 1)), {}, r"nsyns \(3, 1\); expected a whole number >= 0"),
+    (DistanceRule(0.5, max_distance=50.0), {"z": [0.0, np.nan, 1.0, 2.0]}, "node positions contain NaN"),
+])
+def test_distance_rule_errors_name_the_edge_type(rule, nodes, message):
+    """Which add_edges call failed: the edge type id and its source and target filters."""
+    net = NetworkBuilder("a", seed=1)
+    props = {"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0] * 4, "z": [0.0] * 4, **nodes}
+    net.add_nodes(N=4, ei=["e", "e", "i", "i"], **props)
+    net.add_edges(source={"ei": "e"}, target={"ei": "i"}, connection_rule=1)
+    net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=rule, edge_type_id=205)
+    with pytest.raises(BuildError, match=r"^edge type 205 \(a ei=='i' -> a ei=='e'\): DistanceRule: " + message):
+        net.build()
