@@ -12,16 +12,15 @@ parameters: they are connected in bulk. Weights follow BMTK's PointNet rule,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from simlib.circuit import Edges, Population, component_path
 from simlib.circuit.weights import returns_syn_weight, weight_function
 from simlib.errors import ConfigError, FormatError
+from simlib.fileio import read_json
 from simlib.pointnet import glif
 
 POINT_MODEL_TYPES = ("point_process", "point_neuron")
@@ -77,15 +76,9 @@ def is_null(value) -> bool:
 def read_params(path, where: str) -> dict:
     """A dynamics_params JSON file: an object of parameter names (FormatError naming the file otherwise)."""
     try:
-        value = json.loads(Path(path).read_text())
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg}); "
-                          f"expected an object of NEST parameters ({where})") from None
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read ({exc.strerror}) ({where})") from None
-    if not isinstance(value, dict):
-        raise FormatError(f"{path}: expected a JSON object of NEST parameters, got {type(value).__name__} ({where})")
-    return value
+        return read_json(path)
+    except FormatError as exc:
+        raise FormatError(f"{exc} ({where})") from None
 
 
 def nest_cell_model(template, where: str) -> str:
@@ -132,10 +125,12 @@ def node_dynamics_params(pop: Population) -> dict[str, np.ndarray]:
     """
     import h5py
 
+    from simlib.sonata.files import open_h5
+
     out: dict[str, np.ndarray] = {}
     group_ids = pop.nodes["node_group_id"].to_numpy(dtype=np.int64)
     group_index = pop.nodes["node_group_index"].to_numpy(dtype=np.int64)
-    with h5py.File(pop.source, "r") as h5:
+    with open_h5(pop.source) as h5:
         base = h5.get(f"nodes/{pop.name}")
         for key in (k for k in (base or {}) if k.isdigit()):
             params = base[key].get("dynamics_params")
