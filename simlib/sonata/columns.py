@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import numpy as np
 
 from simlib.errors import FormatError
 from simlib.sonata.types_csv import read_types_columns
+
+
+def population_columns(pop, kind: str, datasets: Sequence[str], types_path, path
+                       ) -> tuple[dict[str, np.ndarray], list[str]]:
+    """The per-row columns of a node or edge population, and the names of those from its types table.
+
+    Parameters
+    ----------
+    pop : NodePopulationData or EdgePopulationData
+        The population's arrays.
+    kind : {'node', 'edge'}
+        Names the ``<kind>_type_id``, ``<kind>_group_id`` and ``<kind>_group_index`` arrays.
+    datasets : sequence of str
+        The population's own arrays, in column order (``node_id``, ``node_type_id``, ...).
+    types_path : path-like or None
+        The types table to join on ``<kind>_type_id``.
+    path : path-like
+        The population's file, for messages.
+    """
+    columns = {name: getattr(pop, name) for name in datasets}
+    group_id, group_index = getattr(pop, f"{kind}_group_id"), getattr(pop, f"{kind}_group_index")
+    add_group_columns(columns, len(group_id), group_id, group_index, pop.groups)
+    if types_path is None:
+        return columns, []
+    return columns, join_types(columns, getattr(pop, f"{kind}_type_id"), types_path, f"{kind}_type_id", path)
 
 
 def add_group_columns(columns: dict[str, np.ndarray], n: int, group_id: np.ndarray, group_index: np.ndarray,

@@ -14,7 +14,7 @@ from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
 from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
-from simlib.sonata.columns import add_group_columns, data_frame, join_types
+from simlib.sonata.columns import data_frame, population_columns
 
 
 @dataclass
@@ -52,6 +52,8 @@ class EdgePart:
                             for k, v in self.columns.items()))
 
 
+EDGE_DATASETS = ("source_node_id", "target_node_id", "edge_type_id", "edge_group_id", "edge_group_index")
+"""The per-edge datasets of an edge population, in the column order of :func:`read_edges`."""
 CHUNK_ROWS = 1 << 18  # rows merged at a time: bounds the writer's working memory
 INDEX_WINDOW = 1 << 19  # source-index runs produced at a time
 
@@ -231,7 +233,7 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
         grp = h5["edges"][name]
         base = f"/edges/{name}"
         arrays = {}
-        for ds in ("source_node_id", "target_node_id", "edge_type_id", "edge_group_id", "edge_group_index"):
+        for ds in EDGE_DATASETS:
             arrays[ds] = require_dataset(h5, path, f"{base}/{ds}")[()].astype(np.int64)
         n = len(arrays["source_node_id"])
         for ds, arr in arrays.items():
@@ -270,7 +272,8 @@ def read_edges(path, types_path=None, population: str | None = None):
     FormatError
         Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
     """
-    pop, columns, from_types = _edge_columns(path, types_path, population)
+    pop = read_edge_population(path, population)
+    columns, from_types = population_columns(pop, "edge", EDGE_DATASETS, types_path, path)
     df = data_frame(columns, keep_dtype=from_types)
     df.attrs.update(population=pop.name, source_population=pop.source_population,
                     target_population=pop.target_population, path=str(Path(path)))
@@ -288,15 +291,5 @@ def read_edge_columns(path, types_path=None, population: str | None = None) -> d
     FormatError
         Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
     """
-    return _edge_columns(path, types_path, population)[1]
-
-
-def _edge_columns(path, types_path, population) -> tuple[EdgePopulationData, dict[str, np.ndarray], list[str]]:
-    """The population, its columns, and the names of those that come from the edge-types table."""
     pop = read_edge_population(path, population)
-    columns = {"source_node_id": pop.source_node_id, "target_node_id": pop.target_node_id,
-               "edge_type_id": pop.edge_type_id, "edge_group_id": pop.edge_group_id,
-               "edge_group_index": pop.edge_group_index}
-    add_group_columns(columns, len(pop.source_node_id), pop.edge_group_id, pop.edge_group_index, pop.groups)
-    from_types = [] if types_path is None else join_types(columns, pop.edge_type_id, types_path, "edge_type_id", path)
-    return pop, columns, from_types
+    return population_columns(pop, "edge", EDGE_DATASETS, types_path, path)[0]

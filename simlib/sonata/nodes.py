@@ -11,7 +11,7 @@ import numpy as np
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset, to_h5_array
-from simlib.sonata.columns import add_group_columns, data_frame, join_types
+from simlib.sonata.columns import data_frame, population_columns
 
 RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
 
@@ -134,7 +134,8 @@ def read_nodes(path, types_path=None, population: str | None = None):
     FormatError
         Missing datasets or groups, inconsistent lengths, or node types missing from the table.
     """
-    pop, columns, from_types = _node_columns(path, types_path, population)
+    pop = read_node_population(path, population)
+    columns, from_types = population_columns(pop, "node", RESERVED_NODE_DATASETS, types_path, path)
     df = data_frame(columns, keep_dtype=from_types)
     df.attrs["population"] = pop.name
     df.attrs["path"] = str(Path(path))
@@ -153,14 +154,5 @@ def read_node_columns(path, types_path=None, population: str | None = None) -> d
     FormatError
         Missing datasets or groups, inconsistent lengths, or node types missing from the table.
     """
-    return _node_columns(path, types_path, population)[1]
-
-
-def _node_columns(path, types_path, population) -> tuple[NodePopulationData, dict[str, np.ndarray], list[str]]:
-    """The population, its columns, and the names of those that come from the node-types table."""
     pop = read_node_population(path, population)
-    columns = {"node_id": pop.node_id, "node_type_id": pop.node_type_id, "node_group_id": pop.node_group_id,
-               "node_group_index": pop.node_group_index}
-    add_group_columns(columns, len(pop.node_id), pop.node_group_id, pop.node_group_index, pop.groups)
-    from_types = [] if types_path is None else join_types(columns, pop.node_type_id, types_path, "node_type_id", path)
-    return pop, columns, from_types
+    return population_columns(pop, "node", RESERVED_NODE_DATASETS, types_path, path)[0]
