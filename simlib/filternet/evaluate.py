@@ -12,7 +12,7 @@ from simlib.errors import ConfigError
 from simlib.filternet.movie import Movie
 from simlib.filternet.spatial import FieldMatrix, gaussian_fields
 from simlib.filternet.temporal import resample_kernels
-from simlib.filternet.units import LGNUnits
+from simlib.filternet.subunits import LGNUnits
 
 _FRAMES_PER_BATCH = 128       # frames filtered spatially per sparse product
 _SUBUNITS_PER_BATCH = 1024    # temporal convolutions per FFT batch

@@ -14,6 +14,7 @@ import numpy as np
 from simlib.errors import ConfigError
 from simlib.fileio import atomic_path
 from simlib.filternet.config import FilterNetConfig, read_filternet_config
+from simlib.filternet.nodes import NodeColumns, read_node_table
 from simlib.filternet.outputs import (
     RatesTable,
     spike_trains,
@@ -72,11 +73,12 @@ def stream_seed(seed: int, purpose: str, population: str) -> int:
     return int(np.random.SeedSequence(int(seed), spawn_key=key).generate_state(1, dtype=np.uint32)[0])
 
 
-def load_nodes(config: FilterNetConfig) -> dict[str, dict[str, np.ndarray]]:
-    """Every node population of ``networks.nodes``, by name: columns (node-type columns joined) as arrays.
+def load_nodes(config: FilterNetConfig) -> dict[str, NodeColumns]:
+    """Every node population of ``networks.nodes``, by name: columns (node-type columns joined) and their files.
 
-    Read without pandas (:func:`simlib.sonata.nodes.read_node_columns`), which would take longer to
-    import than FilterNet takes to run the tutorial's LGN.
+    Read without pandas (:func:`simlib.filternet.nodes.read_node_table`), which would take longer to
+    import than FilterNet takes to run the tutorial's LGN. Each population keeps the files its
+    columns came from, named by :func:`~simlib.filternet.units.build_units` in its messages.
 
     Raises
     ------
@@ -85,7 +87,7 @@ def load_nodes(config: FilterNetConfig) -> dict[str, dict[str, np.ndarray]]:
     FormatError
         Unreadable or inconsistent node files.
     """
-    from simlib.sonata.nodes import node_populations, read_node_columns
+    from simlib.sonata.nodes import node_populations
 
     out, files = {}, {}
     for entry in config.nodes:
@@ -93,7 +95,7 @@ def load_nodes(config: FilterNetConfig) -> dict[str, dict[str, np.ndarray]]:
             if pop in out:
                 raise ConfigError(f"{config.source}: networks.nodes: population '{pop}' appears in two node files "
                                   f"({files[pop]} and {entry['nodes_file']})")
-            out[pop] = read_node_columns(entry["nodes_file"], entry["node_types_file"], pop)
+            out[pop] = read_node_table(entry["nodes_file"], entry["node_types_file"], pop)
             files[pop] = entry["nodes_file"]
     return out
 
@@ -167,9 +169,9 @@ def run_filternet(config, *, seed: int | None = None, **variables) -> FilterNetR
                  movie.frames.shape[1], movie.frames.shape[2], movie.frame_rate_hz)
         t_stim = time.perf_counter()
         nodes = load_nodes(cfg)
-        units = {pop: build_units(columns, cfg.filter_models_dir, seed=stream_seed(seed, "units", pop),
-                                  jitter=cfg.jitter, cell_metrics_dir=cfg.cell_metrics_dir)
-                 for pop, columns in nodes.items()}
+        units = {pop: build_units(table.columns, cfg.filter_models_dir, seed=stream_seed(seed, "units", pop),
+                                  jitter=cfg.jitter, cell_metrics_dir=cfg.cell_metrics_dir, source=table.source)
+                 for pop, table in nodes.items()}
         t_units = time.perf_counter()
         log.info("built %d units in %s", sum(u.n_units for u in units.values()), ", ".join(
             f"{pop} ({u.n_units})" for pop, u in units.items()))

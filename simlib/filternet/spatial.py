@@ -43,6 +43,22 @@ class FieldMatrix:
         return scipy.sparse.csr_array((self.data, self.indices, self.indptr), shape=self.shape)
 
 
+@dataclass
+class _Weights:
+    """The nonzero weights of some fields (coordinate format), field by field, each field's pixels ascending.
+
+    Attributes
+    ----------
+    field : (k,) int64 row of each weight
+    pixel : (k,) int64 flat pixel of each weight
+    weight : (k,) float64
+    """
+
+    field: np.ndarray
+    pixel: np.ndarray
+    weight: np.ndarray
+
+
 def pixel_pitch(values: np.ndarray, axis_name: str) -> float:
     """Spacing (degrees) of a movie's uniform row or column coordinates.
 
@@ -227,9 +243,9 @@ def gaussian_fields(x_deg, y_deg, sigma_deg, rotation_deg, row_range, col_range,
                                          col_shift[rotated], row_shift[rotated], rotation[rotated], n_rows, n_cols,
                                          totals))
     _check_inside(totals, x_deg, y_deg, labels, rows, cols)
-    field = np.concatenate([p[0] for p in parts] + [np.zeros(0, np.int64)])
-    pixel = np.concatenate([p[1] for p in parts] + [np.zeros(0, np.int64)])
-    weight = np.concatenate([p[2] for p in parts] + [np.zeros(0)]) / totals[field]
+    field = np.concatenate([p.field for p in parts] + [np.zeros(0, np.int64)])
+    pixel = np.concatenate([p.pixel for p in parts] + [np.zeros(0, np.int64)])
+    weight = np.concatenate([p.weight for p in parts] + [np.zeros(0)]) / totals[field]
     order = np.argsort(field, kind="stable")    # each part lists a field's pixels once, in ascending order
     indptr = np.concatenate([[0], np.cumsum(np.bincount(field, minlength=n))])
     return FieldMatrix(indptr, pixel[order], weight[order], shape)
@@ -248,10 +264,10 @@ def _windows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return first, window
 
 
-def _separable_fields(idx, col_padded, row_padded, col_shift, row_shift, n_rows, n_cols, totals):
+def _separable_fields(idx, col_padded, row_padded, col_shift, row_shift, n_rows, n_cols, totals) -> _Weights:
     """Unrotated fields: outer products of the shifted column and row profiles.
 
-    Returns (field, pixel, weight) of the nonzero weights, field by field, each field's pixels ascending.
+    Returns the nonzero weights, field by field, each field's pixels ascending.
     """
     along_cols = _sample(col_padded, np.arange(n_cols)[None, :] + col_shift[:, None])
     along_rows = _sample(row_padded, np.arange(n_rows)[None, :] + row_shift[:, None])
@@ -263,18 +279,18 @@ def _separable_fields(idx, col_padded, row_padded, col_shift, row_shift, n_rows,
              + col0[:, None, None] + np.arange(col_win.shape[1])[None, None, :])
     keep = weight != 0
     field = np.broadcast_to(idx[:, None, None], weight.shape)
-    return field[keep], pixel[keep], weight[keep]
+    return _Weights(field[keep], pixel[keep], weight[keep])
 
 
 def _rotated_fields(idx, col_profiles, col_which, row_profiles, row_which, col_shift, row_shift, rotation_deg,
-                    n_rows, n_cols, totals):
+                    n_rows, n_cols, totals) -> _Weights:
     """Rotated fields: bilinear reads of the separable source over a window around each centre.
 
     skimage's inverse map (output -> source) is the move, then a rotation about
     (n_rows / 2, n_cols / 2) in (x = row index, y = column index) image coordinates, the
     axes of BMTK's transposed (columns x rows) kernel image.
 
-    Returns (field, pixel, weight) of the nonzero weights, field by field, each field's pixels ascending.
+    Returns the nonzero weights, field by field, each field's pixels ascending.
     """
     theta = np.deg2rad(rotation_deg)
     cos, sin = np.cos(theta), np.sin(theta)
@@ -309,4 +325,4 @@ def _rotated_fields(idx, col_profiles, col_which, row_profiles, row_which, col_s
     keep = weight != 0
     pixel = grid_x.astype(np.int64) * n_cols + grid_y.astype(np.int64)
     field = np.broadcast_to(idx[:, None, None], weight.shape)
-    return field[keep], np.broadcast_to(pixel, weight.shape)[keep], weight[keep]
+    return _Weights(field[keep], np.broadcast_to(pixel, weight.shape)[keep], weight[keep])

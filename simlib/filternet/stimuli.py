@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError
+from simlib.fileio import require_file
 from simlib.filternet.movie import Movie
 
 # Frame rates BMTK uses when an input gives none: FullFieldFlashMovie defaults to 24 Hz (not 1 kHz),
@@ -320,8 +321,10 @@ def _read_frames(path: Path, source: str) -> np.ndarray:
     if suffix not in (".npy", ".npz"):
         raise ConfigError(f"{source}.data_file: {path}: unknown movie file type '{path.suffix}'; "
                           f"accepted: .npy, .npz")
-    if not path.is_file():
-        raise FormatError(f"{source}.data_file: {path}: file not found")
+    try:
+        path = require_file(path)
+    except FormatError as exc:
+        raise FormatError(f"{source}.data_file: {exc}") from None
     try:
         loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
