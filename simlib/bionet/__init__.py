@@ -4,7 +4,7 @@ This package and :mod:`simlib.mechanisms` (loading compiled mechanisms) import `
 inside functions, so importing them is cheap.
 """
 
-from simlib.bionet.generators import add_spikes_generator, spikes_generator
+from simlib.spikes.generators import add_spikes_generator, spikes_generator
 from simlib.circuit.weights import add_weight_function, synaptic_weight
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from simlib.circuit import inputs as circuit_inputs
 from simlib.errors import ConfigError, FormatError
 from simlib.spikes.formats import FILE_TYPES
 
@@ -63,42 +64,17 @@ def add_inputs(network, select: Callable, merge: bool = True) -> list:
 
 
 def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
-    from simlib.spikes import SpikeTrains
-    from simlib.spikes.arrays import POP_NA
-
     source = f"{network.config.source}: inputs.{name}"
-    if "input_file" not in spec:
-        raise ConfigError(f"{source}.input_file: missing; expected the path of a spike file")
-    if "node_set" not in spec:
-        raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
-    selection = select(spec["node_set"], f"inputs.{name}.node_set")
-    trains = SpikeTrains.load(spec["input_file"], file_type=module)
-    file_pops = trains.populations
+    trains, driven = circuit_inputs.file_trains(network.circuit, select, name, spec, module, source)
     total = 0
-    for population, node_ids in selection.items():
-        pop = network.circuit.population(population, source)
-        if np.any(pop.model_type[pop.rows(node_ids)] != "virtual"):
-            raise ConfigError(f"{source}.node_set: population '{population}' has non-virtual cells; spike inputs "
-                              "drive virtual populations")
-        if population in file_pops:
-            file_pop = population
-        elif len(file_pops) == 1 and file_pops[0] == POP_NA:
-            file_pop = file_pops[0]  # a CSV without a population column
-        else:
-            raise FormatError(f"{spec['input_file']}: no spikes for population '{population}' "
-                              f"(inputs.{name}.node_set); the file holds populations {file_pops}")
-        wanted = set(np.asarray(node_ids).tolist())
+    for population, (file_pop, node_ids) in driven.items():
+        wanted = set(node_ids.tolist())
 
         def times_of(node_id: int, file_pop=file_pop, wanted=wanted) -> np.ndarray:
             if node_id not in wanted:
                 return np.empty(0)
             return np.sort(np.asarray(trains.get_times(node_id, population=file_pop), dtype=float))
 
-        ids = np.asarray(trains.node_ids(file_pop), dtype=np.int64)
-        bad = ids[~pop.contains(ids)].tolist()
-        if bad:
-            raise FormatError(f"{spec['input_file']}: node ids {bad[:5]} of population '{file_pop}' are not in "
-                              f"network population '{population}' ({pop.size} nodes)")
         total += network.connect_virtual(population, times_of, merge=merge)
     log.info("rank %d: input %s: %d synapses from virtual cells", network.rank, name, total)
     return trains
@@ -106,74 +82,45 @@ def _spikes(network, name: str, spec: dict, module: str, select, merge: bool):
 
 def _generated_spikes(network, name: str, spec: dict, select, merge: bool) -> None:
     """``module: function``: trains from a registered generator, computed on rank 0 for every node of the set."""
-    from simlib.bionet.generators import NodeView, SimulationInfo, generated_times, get_spikes_generator
-
     source = f"{network.config.source}: inputs.{name}"
-    if "spikes_function" not in spec:
-        raise ConfigError(f"{source}.spikes_function: missing; expected the name of a @spikes_generator function")
-    if "node_set" not in spec:
-        raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
-    fn = get_spikes_generator(spec["spikes_function"], source=f"{source}.spikes_function")
-    selection = select(spec["node_set"], f"inputs.{name}.node_set")
-    run = network.config.run
-    sim = SimulationInfo(float(run["tstart"]), float(run["tstop"]), float(run["dt"]))
-    trains = None
-    if network.rank == 0:
-        trains = {}
-        for population, node_ids in selection.items():
-            pop = network.circuit.population(population, source)
-            columns = pop.columns()
-            for node_id, row in zip(np.asarray(node_ids).tolist(), pop.rows(node_ids).tolist()):
-                props = {c: (v.item() if isinstance(v, np.generic) else v)
-                         for c, v in ((c, columns[c][row]) for c in columns)}
-                node = NodeView(props, int(node_id), population)
-                trains[(population, int(node_id))] = generated_times(fn, node, sim, source)
-    if network.nhost > 1:
-        trains = network.pc.py_broadcast(trains, 0)
     total = 0
-    for population in selection:
-        def times_of(node_id: int, population=population) -> np.ndarray:
-            return trains.get((population, node_id), np.empty(0))
-
-        total += network.connect_virtual(population, times_of, merge=merge)
+    trains = _on_rank0(network, lambda: circuit_inputs.generated_trains(network.circuit, select, name, spec,
+                                                                       network.config.run, source))
+    for population, by_node in trains.items():
+        total += network.connect_virtual(population, lambda node_id, t=by_node: t.get(node_id, np.empty(0)),
+                                         merge=merge)
     log.info("rank %d: input %s (%s): %d synapses from virtual cells", network.rank, name, spec["spikes_function"],
              total)
 
 
 def _ecephys_spikes(network, name: str, spec: dict, select, merge: bool) -> None:
     """``module: ecephys_probe``: units of NWB sessions mapped onto a virtual population (on rank 0, broadcast)."""
-    from simlib.spikes.ecephys import EcephysInput
-
     source = f"{network.config.source}: inputs.{name}"
-    for key in ("input_file", "node_set"):
-        if key not in spec:
-            raise ConfigError(f"{source}.{key}: missing; an ecephys_probe input needs input_file and node_set")
-    selection = select(spec["node_set"], f"inputs.{name}.node_set")
-    trains, error = None, None
+    trains = _on_rank0(network, lambda: circuit_inputs.ecephys_trains(network.circuit, select, name, spec,
+                                                                     network.config.run, source))
+    total = 0
+    for population, by_node in trains.items():
+        total += network.connect_virtual(population, lambda node_id, t=by_node: t.get(node_id, np.empty(0)),
+                                         merge=merge)
+    log.info("rank %d: input %s (ecephys_probe): %d synapses from virtual cells", network.rank, name, total)
+
+
+def _on_rank0(network, compute: Callable):
+    """``compute()`` on rank 0, its result (or its error) sent to every rank: the same trains for any rank count."""
+    result, error = None, None
     if network.rank == 0:
         try:
-            reader = EcephysInput(spec["input_file"], units=spec.get("units"), mapping=spec.get("mapping", "sample"),
-                                  interval=spec.get("interval"),
-                                  interval_offset_ms=float(network.config.run["tstart"])
-                                  + float(spec.get("interval_offset", 0.0)),
-                                  missing_ids=spec.get("missing_ids", "fail"), seed=int(spec.get("seed", 0)),
-                                  source=source)
-            trains = {pop: reader.trains(ids) for pop, ids in selection.items()}
+            result = compute()
         except (ConfigError, FormatError) as exc:
             error = exc
     if network.nhost > 1:
-        trains, message = network.pc.py_broadcast((trains, str(error) if error else ""), 0)
+        result, message = network.pc.py_broadcast((result, f"{type(error).__name__}:{error}" if error else ""), 0)
         if message and error is None:
-            raise ConfigError(message)
+            kind, _, text = message.partition(":")
+            raise (FormatError if kind == "FormatError" else ConfigError)(text)
     if error is not None:
         raise error
-    total = 0
-    for population in selection:
-        def times_of(node_id: int, population=population) -> np.ndarray:
-            return trains[population].get(node_id, np.empty(0))
-
-        total += network.connect_virtual(population, times_of, merge=merge)
-    log.info("rank %d: input %s (ecephys_probe): %d synapses from virtual cells", network.rank, name, total)
+    return result
 
 
 def add_spontaneous_activity(network, select) -> None:
@@ -229,30 +176,11 @@ def read_timestamps(value, source: str) -> np.ndarray:
     return np.sort(times)
 
 
-def _as_list(value, n: int | None, key: str, source: str) -> list[float]:
-    values = list(value) if isinstance(value, (list, tuple)) else [value]
-    try:
-        values = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}.{key}: expected a number or a list of numbers, got {value!r}") from None
-    if n is not None and len(values) == 1:
-        values = values * n
-    return values
-
-
 def _current_clamps(network, name: str, spec: dict, select) -> list:
     from neuron import h
 
     source = f"{network.config.source}: inputs.{name}"
-    for key in ("amp", "delay", "duration"):
-        if key not in spec:
-            raise ConfigError(f"{source}.{key}: missing; a current clamp needs amp (nA), delay (ms), duration (ms)")
-    lists = [spec[k] for k in ("amp", "delay", "duration") if isinstance(spec[k], (list, tuple))]
-    n = len(lists[0]) if lists else 1
-    amps, delays, durations = (_as_list(spec[k], n, k, source) for k in ("amp", "delay", "duration"))
-    if not len(amps) == len(delays) == len(durations):
-        raise ConfigError(f"{source}: amp, delay and duration have {len(amps)}, {len(delays)}, {len(durations)} "
-                          "values; expected equal lengths (or scalars)")
+    amps, delays, durations = circuit_inputs.clamp_values(spec, source, "nA")
     selection = select(spec.get("node_set", "all"), f"inputs.{name}.node_set")
     section_name = spec.get("section_name", "soma")
     section_index = int(spec.get("section_index", 0))

@@ -19,6 +19,7 @@ from simlib.bionet import session as sessions
 from simlib.bionet.network import Network
 from simlib.bionet.recording import SpikeRecorder, membrane_reports
 from simlib.errors import ConfigError, SimlibError
+from simlib.runlog import run_log
 
 log = logging.getLogger("simlib.bionet")
 
@@ -59,13 +60,8 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
     output_dir = Path(config.output["output_dir"])
     if session.rank == 0:
         output_dir.mkdir(parents=True, exist_ok=True)
-    handler = _setup_logging(config, session)
-    try:
+    with run_log(config.output.get("log_file"), enabled=session.rank == 0):
         return _simulate(config, session, output_dir, t0, timings_file)
-    finally:
-        if handler is not None:  # a second simulate() in this process must not log into this run's file
-            logging.getLogger("simlib").removeHandler(handler)
-            handler.close()
 
 
 def _simulate(config, session, output_dir: Path, t0: float, timings_file) -> SimulationResult:
@@ -243,25 +239,3 @@ def _load_components(config, session) -> None:
     functions = comps.get("functions_file")
     for path in ([functions] if isinstance(functions, str) else list(functions or [])):
         load_functions_file(path, source=f"{config.source}: components.functions_file")
-
-
-def _setup_logging(config, session) -> logging.Handler | None:
-    """Console logging once per process; the run's own log file (its handler is returned, to be removed)."""
-    logger = logging.getLogger("simlib")
-    logger.setLevel(logging.INFO)
-    if session.rank != 0:
-        return None
-    fmt = logging.Formatter("%(asctime)s [%(levelname)s] %(message)s")
-    if not any(isinstance(hd, logging.StreamHandler) and not isinstance(hd, logging.FileHandler)
-               for hd in logger.handlers):
-        console = logging.StreamHandler()
-        console.setFormatter(fmt)
-        logger.addHandler(console)
-    log_file = config.output.get("log_file")
-    if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, mode="w")
-        handler.setFormatter(fmt)
-        logger.addHandler(handler)
-        return handler
-    return None

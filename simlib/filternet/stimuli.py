@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
+from simlib.errors import ConfigError, FormatError, show_value
 from simlib.fileio import require_file
 from simlib.filternet.movie import Movie
 
@@ -28,13 +28,8 @@ _REQUIRED = object()
 
 # --- parameter checks --------------------------------------------------------------------------
 
-def _show(value) -> str:
-    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _fail(source: str, key: str, expected: str, value) -> ConfigError:
-    return ConfigError(f"{source}.{key}: expected {expected}, got {_show(value)}")
+    return ConfigError(f"{source}.{key}: expected {expected}, got {show_value(value)}")
 
 
 def _number(value, source: str, key: str, *, minimum=None, above=None, maximum=None, unit: str = "") -> float:
@@ -427,13 +422,13 @@ def movie_from_input(spec: dict, tstop_ms: float, source: str = "input") -> Movi
         An unreadable movie file.
     """
     if not isinstance(spec, dict):
-        raise ConfigError(f"{source}: expected an object of stimulus parameters, got {_show(spec)}")
+        raise ConfigError(f"{source}: expected an object of stimulus parameters, got {show_value(spec)}")
     module = spec.get("module", _REQUIRED)
     if module is _REQUIRED:
         raise ConfigError(f"{source}.module: required key missing; accepted: {', '.join(MODULES)}")
     name = module.lower() if isinstance(module, str) else module
     if name not in MODULES:
-        raise ConfigError(f"{source}.module: unknown stimulus module {_show(module)}; accepted: {', '.join(MODULES)}")
+        raise ConfigError(f"{source}.module: unknown stimulus module {show_value(module)}; accepted: {', '.join(MODULES)}")
 
     def need(key):
         if key not in spec:
@@ -453,8 +448,8 @@ def movie_from_input(spec: dict, tstop_ms: float, source: str = "input") -> Movi
     if name == "looming":
         grey = [spec[k] for k in ("gray_screen_dur", "gray_sceen_dur") if k in spec]
         if len(grey) == 2 and grey[0] != grey[1]:
-            raise ConfigError(f"{source}.gray_screen_dur: given twice with different values ({_show(grey[0])} and "
-                              f"gray_sceen_dur {_show(grey[1])}); give one")
+            raise ConfigError(f"{source}.gray_screen_dur: given twice with different values ({show_value(grey[0])} and "
+                              f"gray_sceen_dur {show_value(grey[1])}); give one")
         return looming(need("row_size"), need("col_size"), frame_rate_hz=spec.get("frame_rate", LOOMING_FRAME_RATE_HZ),
                        t_looming_s=spec.get("t_looming", 1.0),
                        gray_screen_dur_s=grey[0] if grey else LOOMING_GRAY_SCREEN_S, source=source)

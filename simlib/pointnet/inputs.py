@@ -3,9 +3,10 @@
 ``spikes`` inputs give spike times to virtual nodes: files (module any file type of
 :data:`simlib.spikes.formats.FILE_TYPES`, e.g. ``sonata``, ``h5``, ``csv``, ``nwb``, read by
 :mod:`simlib.spikes`) or NWB units of Neuropixels sessions
-(``ecephys_probe``, :mod:`simlib.spikes.ecephys`). ``current_clamp`` inputs (module ``IClamp``)
-become one NEST ``step_current_generator`` per input. ``function`` generators are not supported
-yet: their registry lives in ``simlib.bionet``, which PointNet does not import.
+(``ecephys_probe``, :mod:`simlib.spikes.ecephys`) or a registered ``@spikes_generator``
+(``function``, :mod:`simlib.spikes.generators`), all read through :mod:`simlib.circuit.inputs` as
+BioNet reads them. ``current_clamp`` inputs (module ``IClamp``) become one NEST
+``step_current_generator`` per input.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
+from simlib.circuit import inputs as circuit_inputs
+from simlib.errors import ConfigError
 from simlib.spikes.formats import FILE_TYPES
 
 log = logging.getLogger("simlib.pointnet")
 
-INPUT_MODULES = {"spikes": (*FILE_TYPES, "ecephys_probe"), "current_clamp": ("IClamp",)}
+INPUT_MODULES = {"spikes": (*FILE_TYPES, "function", "ecephys_probe"), "current_clamp": ("IClamp",)}
 
 
 @dataclass
@@ -62,105 +64,32 @@ def read_inputs(config, circuit, select: Callable) -> tuple[list[SpikeInput], li
     for name, spec in config.inputs.items():
         source = f"{config.source}: inputs.{name}"
         input_type, module = spec.get("input_type"), spec.get("module")
-        if input_type == "spikes" and module == "function":
-            raise ConfigError(f"{source}: module 'function' is not supported by PointNet yet (the spikes-generator "
-                              "registry lives in simlib.bionet); write the trains to a spike file and use module "
-                              "'sonata' or 'csv'")
         if module not in INPUT_MODULES.get(input_type, ()):
             raise ConfigError(f"{source}: input_type '{input_type}' with module '{module}' is not supported by "
                               f"PointNet; accepted: {accepted_text()}")
         if input_type == "spikes":
-            trains = (_ecephys_trains if module == "ecephys_probe" else _file_trains)(config, circuit, select, name,
-                                                                                      spec, module)
+            if module == "function":
+                trains = circuit_inputs.generated_trains(circuit, select, name, spec, config.run, source)
+            elif module == "ecephys_probe":
+                trains = circuit_inputs.ecephys_trains(circuit, select, name, spec, config.run, source)
+            else:
+                trains = _file_trains(circuit, select, name, spec, module, source)
             spikes.append(SpikeInput(name, trains, bool(spec.get("use_parrot_neurons", False))))
         else:
-            clamps.append(_clamp(name, spec, select, source))
+            amps, delays, durations = circuit_inputs.clamp_values(spec, source, "pA for NEST models")
+            selection = select(spec.get("node_set", "all"), f"inputs.{name}.node_set")
+            clamps.append(ClampInput(name, selection, amps, delays, durations))
     return spikes, clamps
 
 
-def _virtual_selection(circuit, select, name: str, spec: dict, source: str) -> dict:
-    if "node_set" not in spec:
-        raise ConfigError(f"{source}.node_set: missing; expected the virtual population the spikes belong to")
-    selection = select(spec["node_set"], f"inputs.{name}.node_set")
-    for population, node_ids in selection.items():
-        pop = circuit.population(population, source)
-        if np.any(pop.model_type[pop.rows(node_ids)] != "virtual"):
-            raise ConfigError(f"{source}.node_set: population '{population}' has non-virtual nodes; spike inputs "
-                              "drive virtual nodes")
-    return selection
-
-
-def _file_trains(config, circuit, select, name: str, spec: dict, module: str) -> dict:
-    from simlib.spikes import POP_NA, SpikeTrains
-
-    source = f"{config.source}: inputs.{name}"
-    if "input_file" not in spec:
-        raise ConfigError(f"{source}.input_file: missing; expected the path of a spike file")
-    selection = _virtual_selection(circuit, select, name, spec, source)
-    path = spec["input_file"]
-    trains = SpikeTrains.load(path, file_type=module)
-    file_pops = trains.populations
+def _file_trains(circuit, select, name: str, spec: dict, module: str, source: str) -> dict:
+    trains, driven = circuit_inputs.file_trains(circuit, select, name, spec, module, source)
     out = {}
-    for population, node_ids in selection.items():
-        pop = circuit.population(population, source)
-        if population in file_pops:
-            file_pop = population
-        elif len(file_pops) == 1 and file_pops[0] == POP_NA:
-            file_pop = file_pops[0]  # a CSV without a population column
-        else:
-            raise FormatError(f"{path}: no spikes for population '{population}' (inputs.{name}.node_set); the file "
-                              f"holds populations {file_pops}")
-        ids = np.asarray(trains.node_ids(file_pop), dtype=np.int64)
-        bad = ids[~pop.contains(ids)].tolist()
-        if bad:
-            raise FormatError(f"{path}: node ids {bad[:5]} of population '{file_pop}' are not in network population "
-                              f"'{population}' ({pop.size} nodes)")
-        wanted = np.intersect1d(np.asarray(node_ids, dtype=np.int64), ids)
+    for population, (file_pop, node_ids) in driven.items():
+        ids = np.intersect1d(node_ids, np.asarray(trains.node_ids(file_pop), dtype=np.int64))
         out[population] = {int(i): np.sort(np.asarray(trains.get_times(int(i), population=file_pop), dtype=float))
-                           for i in wanted.tolist()}
+                           for i in ids.tolist()}
     return out
-
-
-def _ecephys_trains(config, circuit, select, name: str, spec: dict, module: str) -> dict:
-    from simlib.spikes.ecephys import EcephysInput
-
-    source = f"{config.source}: inputs.{name}"
-    if "input_file" not in spec:
-        raise ConfigError(f"{source}.input_file: missing; an ecephys_probe input needs input_file and node_set")
-    selection = _virtual_selection(circuit, select, name, spec, source)
-    reader = EcephysInput(spec["input_file"], units=spec.get("units"), mapping=spec.get("mapping", "sample"),
-                          interval=spec.get("interval"),
-                          interval_offset_ms=float(config.run["tstart"]) + float(spec.get("interval_offset", 0.0)),
-                          missing_ids=spec.get("missing_ids", "fail"), seed=int(spec.get("seed", 0)), source=source)
-    return {pop: reader.trains(ids) for pop, ids in selection.items()}
-
-
-def _numbers(value, n: int | None, key: str, source: str) -> list[float]:
-    values = list(value) if isinstance(value, (list, tuple)) else [value]
-    try:
-        values = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}.{key}: expected a number or a list of numbers, got {value!r}") from None
-    if not all(np.isfinite(values)):
-        raise ConfigError(f"{source}.{key}: expected finite numbers, got {value!r}")
-    return values * n if n is not None and len(values) == 1 else values
-
-
-def _clamp(name: str, spec: dict, select, source: str) -> ClampInput:
-    for key in ("amp", "delay", "duration"):
-        if key not in spec:
-            raise ConfigError(f"{source}.{key}: missing; a current clamp needs amp (pA for NEST models), delay (ms) "
-                              "and duration (ms)")
-    lists = [spec[k] for k in ("amp", "delay", "duration") if isinstance(spec[k], (list, tuple))]
-    n = len(lists[0]) if lists else 1
-    amps, delays, durations = (_numbers(spec[k], n, k, source) for k in ("amp", "delay", "duration"))
-    if not len(amps) == len(delays) == len(durations):
-        raise ConfigError(f"{source}: amp, delay and duration have {len(amps)}, {len(delays)}, {len(durations)} "
-                          "values; expected equal lengths (or scalars)")
-    if any(d < 0 for d in durations):
-        raise ConfigError(f"{source}.duration: expected durations >= 0 ms, got {durations}")
-    selection = select(spec.get("node_set", "all"), f"inputs.{name}.node_set")
-    return ClampInput(name, selection, amps, delays, durations)
 
 
 def clamp_steps(clamp: ClampInput, tstart_ms: float, dt_ms: float, n_steps: int, source: str

@@ -26,6 +26,7 @@ import numpy as np
 from simlib.errors import ConfigError, SimlibError
 from simlib.pointnet import kernel, models
 from simlib.pointnet.inputs import clamp_steps, read_inputs
+from simlib.runlog import run_log
 
 log = logging.getLogger("simlib.pointnet")
 
@@ -101,13 +102,8 @@ def simulate(config, *, threads: int | None = None, seed: int | None = None, tim
     options = run_options(config, threads, seed)
     output_dir = Path(config.output["output_dir"])
     output_dir.mkdir(parents=True, exist_ok=True)
-    handler = _setup_logging(config)
-    try:
+    with run_log(config.output.get("log_file")):
         return _simulate(config, options, output_dir, t0, timings_file)
-    finally:
-        if handler is not None:  # a later simulate() in this process must not log into this run's file
-            logging.getLogger("simlib").removeHandler(handler)
-            handler.close()
 
 
 def _simulate(config, options: dict, output_dir: Path, t0: float, timings_file) -> SimulationResult:
@@ -285,23 +281,3 @@ def _run(nest, options: dict, recorder, reports: list, source: str) -> None:
     short = [r.name for r in reports if not r.complete]
     if short:
         raise SimlibError(f"{source}: reports {short}: NEST delivered fewer samples than expected")
-
-
-def _setup_logging(config) -> logging.Handler | None:
-    """Console logging once per process; the run's own log file (its handler is returned, to be removed)."""
-    logger = logging.getLogger("simlib")
-    logger.setLevel(logging.INFO)
-    fmt = logging.Formatter("%(asctime)s [%(levelname)s] %(message)s")
-    if not any(isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)
-               for h in logger.handlers):
-        console = logging.StreamHandler()
-        console.setFormatter(fmt)
-        logger.addHandler(console)
-    log_file = config.output.get("log_file")
-    if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, mode="w")
-        handler.setFormatter(fmt)
-        logger.addHandler(handler)
-        return handler
-    return None

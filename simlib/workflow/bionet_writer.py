@@ -11,6 +11,7 @@ from simlib.errors import ConfigError
 from simlib.fileio import atomic_path
 from simlib.models.components import component_folders
 from simlib.sonata.circuit import read_circuit_config
+from simlib.spikes.formats import FILE_TYPES
 from simlib.workflow.paths import portable
 
 COMPONENT_FOLDERS = {"morphologies_dir": "morphologies", "biophysical_neuron_models_dir": "biophysical_neuron_models",
@@ -47,7 +48,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     for name, spec in inputs.items():
         if not isinstance(spec, dict):
             raise ConfigError(f"inputs.{name}: expected a mapping, got {spec!r}")
-        if spec.get("module") in ("h5", "hdf5"):
+        if isinstance(spec.get("module"), str) and FILE_TYPES.get(spec["module"]) == "sonata":
             spec["module"] = "sonata"
         for key in ("input_file", "file"):
             if isinstance(spec.get(key), list):

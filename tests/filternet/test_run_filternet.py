@@ -13,12 +13,6 @@ from simlib.errors import ConfigError, SimlibError
 from simlib.filternet.outputs import read_rates_csv, read_rates_h5
 from simlib.spikes import SpikeTrains
 
-try:
-    from simlib.filternet import build_units, evaluate_rates, rates_to_spikes  # noqa: F401
-except ImportError:
-    pytest.skip("the FilterNet evaluation API (build_units, evaluate_rates, rates_to_spikes) is not available yet",
-                allow_module_level=True)
-
 from simlib.filternet.run import DEFAULT_SEED, run_filternet, stream_seed
 
 TEMPLATES = {"sON_TF8": 2.0, "sOFF_TF8": 4.0, "tON_TF8": 1.5, "tOFF_TF15": 3.0}  # template: spont_fr (Hz)

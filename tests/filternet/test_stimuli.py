@@ -302,7 +302,7 @@ def test_unknown_module_lists_the_accepted_ones():
     with pytest.raises(ConfigError) as exc:
         movie_from_input({"input_type": "movie", "module": "checkerboard"}, 100.0, "cfg.json: inputs.stim")
     message = str(exc.value)
-    assert message.startswith("cfg.json: inputs.stim.module: unknown stimulus module 'checkerboard'; accepted: ")
+    assert message.startswith('cfg.json: inputs.stim.module: unknown stimulus module "checkerboard"; accepted: ')
     for name in MODULES:
         assert name in message
 

@@ -117,10 +117,11 @@ def test_unknown_synapse_parameter(setup):
     assert "static.json" in msg and "tau1" in msg and "edge type(s) [100]" in msg
 
 
-def test_function_input_not_supported(setup):
-    inputs = {"gen": {"input_type": "spikes", "module": "function", "spikes_function": "f", "node_set": "LGN"}}
+def test_function_input_with_an_unknown_generator(setup):
+    inputs = {"gen": {"input_type": "spikes", "module": "function", "spikes_function": "nowhere_f",
+                      "node_set": "LGN"}}
     msg = run_bad(setup, "function", inputs=inputs)
-    assert "inputs.gen" in msg and "'function' is not supported by PointNet" in msg
+    assert "inputs.gen.spikes_function: no spikes generator named 'nowhere_f'" in msg
 
 
 def test_report_variable_not_recordable(setup):

@@ -1,5 +1,6 @@
 """PointNet inputs: current clamps (onset and sums like NEURON's IClamp), spike files of every format, NWB units."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -18,11 +19,16 @@ def clamp(amp, delay, duration, node_set="V1"):
             "duration": duration}
 
 
-def run(root, name, components, inputs, cell="passive.json", tstop=300.0, reports=None, run_opts=None):
+def run(root, name, components, inputs, cell="passive.json", tstop=300.0, reports=None, run_opts=None,
+        functions_file=None):
     net = single_cell_network(root / name / "net", cell_params=cell)
     config = write_config(root / name / "config.json", net, components, tstop, inputs=inputs,
                           reports={"v": vm_report()} if reports is None else reports, edges=(("LGN", "V1"),),
                           run=run_opts)
+    if functions_file is not None:
+        cfg = json.loads(config.read_text())
+        cfg["components"]["functions_file"] = str(functions_file)
+        config.write_text(json.dumps(cfg))
     return root / name / "output", simulate(config)
 
 
@@ -133,3 +139,21 @@ def test_two_inputs_on_one_node_are_merged(tmp_path, components):
     two, _ = run(tmp_path, "two", components, {"a": spikes_input(first), "b": spikes_input(second)}, tstop=60.0)
     one, _ = run(tmp_path, "one_file", components, {"ab": spikes_input(both)}, tstop=60.0)
     assert np.array_equal(read_compartment_report(two / "v.h5").data, read_compartment_report(one / "v.h5").data)
+
+
+def test_function_input_equals_the_same_trains_from_a_file(tmp_path, components):
+    """``module: function``: a @spikes_generator of the functions file gives each virtual node its train."""
+    functions = tmp_path / "generators.py"
+    functions.write_text(
+        "from simlib.spikes.generators import spikes_generator\n\n"
+        "@spikes_generator\n"
+        "def pointnet_three_spikes(node, sim):\n"
+        "    assert node.population_name == 'LGN' and sim.tstop == 60.0\n"
+        "    return [5.0 + node.node_id, 17.3, 40.0]\n")
+    spec = {"input_type": "spikes", "module": "function", "spikes_function": "pointnet_three_spikes",
+            "node_set": "LGN"}
+    a, _ = run(tmp_path, "function", components, {"gen": spec}, tstop=60.0, functions_file=functions)
+    spikes = spike_file(tmp_path / "same.h5", {0: [5.0, 17.3, 40.0]})
+    b, _ = run(tmp_path, "file", components, {"lgn": spikes_input(spikes)}, tstop=60.0)
+    v = read_compartment_report(a / "v.h5").data
+    assert np.array_equal(v, read_compartment_report(b / "v.h5").data) and v.max() > PASSIVE["E_L"] + 0.1

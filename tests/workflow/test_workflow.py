@@ -132,7 +132,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
 @pytest.mark.parametrize("mutate, expected", [
     (lambda c: c.update(sed=1), "'sed' was unexpected"),
     (lambda c: c["networks"]["l4"]["params"].update(scale=0) or c["networks"]["l4"].update(seed="x"),
-     "networks.l4.seed: 'x' is not of type 'integer'"),
+     'networks.l4.seed: expected an integer, got "x"'),
     (lambda c: c["spikes"]["lgn_poisson"].update(firing_rate_hz=-1), "spikes.lgn_poisson.firing_rate_hz"),
     (lambda c: c["networks"]["l4"].update(model="l5"), "networks.l4"),
 ])

@@ -70,7 +70,8 @@ def get_spikes_generator(name: str, source: str = "spikes_function") -> SpikesGe
     except KeyError:
         known = ", ".join(sorted(_registry)) or "none"
         raise ConfigError(f"{source}: no spikes generator named '{name}'; registered: {known}. Register it with "
-                          "@simlib.bionet.spikes_generator in the file named by components.functions_file") from None
+                          "@spikes_generator (simlib.spikes.generators, also in simlib.bionet) in the file named by "
+                          "components.functions_file") from None
 
 
 def generated_times(fn: SpikesGenerator, node: NodeView, sim: SimulationInfo, source: str) -> np.ndarray:
