@@ -7,11 +7,10 @@ functions draw with matplotlib's current backend; the caller picks it.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from simlib.errors import ConfigError, SimlibError
+from simlib.fileio import atomic_dir
 
 SPIKE_KINDS = ("poisson", "ramp")
 ECP_FIGURES = ("ecp", "lfp_csd", "spectrum", "ecp_populations")
@@ -34,20 +33,12 @@ def build_network(spec: dict, output_dir) -> Path:
         params["compression"] = spec["compression"]
     if ("model" in spec) == ("script" in spec):
         raise ConfigError("network spec: give exactly one of 'model' or 'script'")
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    try:
+    with atomic_dir(output_dir) as tmp:
         if "model" in spec:
             build_model(spec["model"], tmp, seed=int(spec["seed"]), **params)
         else:
             build_from_script(spec["script"], tmp, seed=int(spec["seed"]), **params)
         write_circuit_config(tmp)
-        if output_dir.exists():
-            shutil.rmtree(output_dir)
-        tmp.rename(output_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return output_dir / "circuit_config.json"
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 from simlib.errors import ConfigError, FormatError
+from simlib.fileio import atomic_dir
 
 DROPPED_NODE_COLUMNS = ("morphology", "model_processing")
 DROPPED_EDGE_COLUMNS = ("target_sections", "distance_range")
@@ -55,9 +55,7 @@ def derive_point_network(circuit_config, output_dir, cells: Mapping[str, Mapping
     source = Path(circuit_config)
     circuit = read_circuit_config(source)
     output_dir = Path(output_dir)
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
-    try:
+    with atomic_dir(output_dir) as tmp:
         for entry in circuit["nodes"]:
             _link(entry["nodes_file"], tmp)
             _retype_nodes(Path(entry["node_types_file"]), tmp, cells, cell_key)
@@ -65,12 +63,6 @@ def derive_point_network(circuit_config, output_dir, cells: Mapping[str, Mapping
             _link(entry["edges_file"], tmp)
             _retype_edges(Path(entry["edge_types_file"]), tmp, synapses, synapse_key)
         write_circuit_config(tmp)
-        if output_dir.exists():
-            shutil.rmtree(output_dir)
-        tmp.rename(output_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
     return output_dir / "circuit_config.json"
 
 
