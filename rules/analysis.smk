@@ -66,3 +66,19 @@ rule sim_ecp_figure:
         "../envs/analysis.yaml"
     script:
         "../scripts/plot_ecp.py"
+
+
+rule sim_rates_comparison:
+    input:
+        unpack(lambda wc: specs.rates_comparison_inputs(config, wc.sim)),
+    output:
+        png=paths.sim_figure("{sim}", "rates_comparison"),
+    params:
+        spec=lambda wc: sim_spec(wc.sim)["figures"]["rates_comparison"],
+        runs=lambda wc: specs.rates_comparison_runs(config, wc.sim),
+    log:
+        "logs/sim_rates_comparison/{sim}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/plot_rates_comparison.py"

@@ -1,4 +1,5 @@
-# BioNet simulations: a SONATA simulation config per simulation, then the MPI run on NEURON.
+# Simulations: a SONATA simulation config per simulation, then the run: BioNet on NEURON under MPI, or
+# PointNet on NEST with threads (simulator: pointnet).
 
 
 rule write_sim_config:
@@ -31,6 +32,8 @@ rule simulate:
         lib=paths.mechanism_library(),
     output:
         directory(paths.sim_output("{sim}")),
+    wildcard_constraints:
+        sim=specs.name_pattern(specs.simulations_of(config, "bionet")),
     params:
         python=PYTHON,
         launch=mpi_launch,
@@ -44,3 +47,21 @@ rule simulate:
         "../envs/neuron.yaml"
     shell:
         "{params.launch} {params.python} -m simlib simulate {input.config} > {log} 2>&1"
+
+
+rule simulate_point:
+    input:
+        config=paths.sim_config("{sim}"),
+    output:
+        directory(paths.sim_output("{sim}")),
+    wildcard_constraints:
+        sim=specs.name_pattern(specs.simulations_of(config, "pointnet")),
+    params:
+        python=PYTHON,
+    threads: lambda wc: sim_spec(wc.sim)["threads"]  # NEST threads: one process, `threads` cores
+    log:
+        "logs/simulate_point/{sim}.log",
+    conda:
+        "../envs/nest.yaml"
+    shell:
+        "{params.python} -m simlib pointnet {input.config} --threads {threads} > {log} 2>&1"

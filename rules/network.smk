@@ -1,9 +1,12 @@
-# Network building: one SONATA network folder per entry of config["networks"].
+# Network building: one SONATA network folder per entry of config["networks"], and the point-neuron
+# version of a built network per entry of config["point_networks"] (the same h5 files, re-typed for PointNet).
 
 
 rule build_network:
     output:
         circuit=paths.circuit_config("{net}"),
+    wildcard_constraints:
+        net=specs.name_pattern(config["networks"]),
     params:
         spec=lambda wc: specs.network_spec(config, wc.net),
     log:
@@ -12,3 +15,20 @@ rule build_network:
         "../envs/network.yaml"
     script:
         "../scripts/build_network.py"
+
+
+rule point_network:
+    input:
+        circuit=lambda wc: paths.circuit_config(config["point_networks"][wc.net]["network"]),
+    output:
+        circuit=paths.circuit_config("{net}"),
+    wildcard_constraints:
+        net=specs.name_pattern(config.get("point_networks", {})),
+    params:
+        spec=lambda wc: specs.point_network_spec(config, wc.net),
+    log:
+        "logs/point_network/{net}.log",
+    conda:
+        "../envs/network.yaml"
+    script:
+        "../scripts/point_network.py"

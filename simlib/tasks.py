@@ -117,10 +117,14 @@ def write_cell_models(spec: dict, output_dir, cells_listing=None) -> Path:
     """The components folder of one ``components`` entry; return its manifest.
 
     ``source: allen``: the downloaded models of ``cells_listing`` joined with simlib's synaptic
-    and filter models; otherwise simlib's synthetic cells (``seed``, ``cells``).
+    and filter models; ``source: point``: simlib's NEST cell and synapse files (PointNet);
+    otherwise simlib's synthetic cells (``seed``, ``cells``).
     """
     from simlib.models.components import write_components, write_downloaded_components
+    from simlib.models.point_components import write_point_components
 
+    if spec.get("source") == "point":
+        return write_point_components(output_dir)
     if spec.get("source") == "allen":
         if cells_listing is None:
             raise ConfigError("components: source allen needs the listing of the downloaded cell models")
@@ -171,6 +175,31 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
     with atomic_path(output_png) as tmp:
         ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
     plt.close(ax.figure)
+    return Path(output_png)
+
+
+def rates_comparison_figure(runs, circuit_config, output_png, population: str = "V1", group_by: str = "pop_name",
+                            title: str | None = None) -> Path:
+    """Draw BioNet-vs-PointNet-style rates of runs of one network into a PNG.
+
+    ``runs``: ``(label, spikes file, tstop_ms)`` per run; every cell's mean rate over ``[0, tstop)``,
+    compared per ``group_by`` (:func:`simlib.analysis.rates.plot_rates_comparison`).
+    """
+    import matplotlib.pyplot as plt
+
+    from simlib.analysis.rates import cell_rates, plot_rates_comparison
+    from simlib.fileio import atomic_path
+    from simlib.sonata.circuit import find_nodes, read_circuit_config
+    from simlib.sonata.nodes import read_nodes
+
+    nodes_file, types_file = find_nodes(read_circuit_config(circuit_config), population, circuit_config)
+    nodes = read_nodes(nodes_file, types_file, population).set_index("node_id")
+    rates = [(label, cell_rates(spikes, nodes, population, 0.0, float(tstop_ms))) for label, spikes, tstop_ms in runs]
+    axes = plot_rates_comparison(rates, nodes, group_by=group_by, title=title)
+    fig = axes[0].figure
+    with atomic_path(output_png) as tmp:
+        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png", metadata={"Software": None})
+    plt.close(fig)
     return Path(output_png)
 
 

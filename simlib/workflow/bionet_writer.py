@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
-from simlib.config.simulation import SimulationConfig
 from simlib.errors import ConfigError
-from simlib.fileio import atomic_path
 from simlib.models.components import component_folders
-from simlib.sonata.circuit import read_circuit_config
-from simlib.spikes.formats import FILE_TYPES
 from simlib.workflow.paths import portable
+from simlib.workflow.sonata_config import inputs_section, networks_section, output_section, write_checked_config
 
 COMPONENT_FOLDERS = {"morphologies_dir": "morphologies", "biophysical_neuron_models_dir": "biophysical_neuron_models",
                      "synaptic_models_dir": "synaptic_models"}
@@ -34,9 +30,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     ``components.functions_file`` are simlib's keys; BMTK ignores them.
     """
     config_dir = Path(config_path).parent
-    circuit = read_circuit_config(circuit_config)
-    networks = {kind: [{k: portable(v, config_dir) for k, v in entry.items()} for entry in circuit[kind]]
-                for kind in ("nodes", "edges")}
+    networks = networks_section(circuit_config, config_dir)
     folders = component_folders(components_dir)  # downloaded cell models live in resources/
     components = {key: portable(folders[sub], config_dir) for key, sub in COMPONENT_FOLDERS.items()}
     components.update({key: portable(folders[sub], config_dir) for key, sub in OPTIONAL_FOLDERS.items()
@@ -44,17 +38,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
     components["mechanisms_dir"] = portable(mechanisms_dir, config_dir)
     if functions_file:
         components["functions_file"] = portable(functions_file, config_dir)
-    inputs = copy.deepcopy(inputs or {})
-    for name, spec in inputs.items():
-        if not isinstance(spec, dict):
-            raise ConfigError(f"inputs.{name}: expected a mapping, got {spec!r}")
-        if isinstance(spec.get("module"), str) and FILE_TYPES.get(spec["module"]) == "sonata":
-            spec["module"] = "sonata"
-        for key in ("input_file", "file"):
-            if isinstance(spec.get(key), list):
-                spec[key] = [portable(v, config_dir) for v in spec[key]]
-            elif key in spec:
-                spec[key] = portable(spec[key], config_dir)
+    inputs = inputs_section(inputs, config_dir)
     reports = copy.deepcopy(reports or {})
     for name, spec in reports.items():
         if isinstance(spec, dict) and spec.get("module") == "extracellular" and "electrode_positions" in spec:
@@ -76,9 +60,7 @@ def bionet_config(config_path, *, circuit_config, components_dir, mechanisms_dir
         "components": components,
         "inputs": inputs,
         "reports": reports,
-        "output": {"output_dir": portable(Path(config_dir) / output_dir, config_dir), "log_file": "log.txt",
-                   "spikes_file": "spikes.h5", "spikes_file_csv": "spikes.csv", "spikes_sort_order": "time",
-                   "overwrite_output_dir": True},
+        "output": output_section(config_dir, output_dir),
     }
 
 
@@ -90,10 +72,4 @@ def write_bionet_config(config_path, **kw) -> Path:
     ConfigError
         If the written config does not validate (every problem listed).
     """
-    config_path = Path(config_path)
-    data = bionet_config(config_path, **kw)
-    config_path.parent.mkdir(parents=True, exist_ok=True)
-    SimulationConfig.from_dict(data, config_dir=config_path.parent, source=config_path.name)
-    with atomic_path(config_path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-    return config_path
+    return write_checked_config(config_path, bionet_config(config_path, **kw))

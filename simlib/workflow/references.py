@@ -27,8 +27,13 @@ def reference_problems(config: dict, basedir) -> list[str]:
     """
     problems = []
     mechanisms = config.get("mechanisms") or {}
+    point_networks = config.get("point_networks", {})
+    for name, spec in point_networks.items():
+        problems += _entries(config, f"point_networks.{name}", spec, ("network", "networks"))
+        if name in config.get("networks", {}):
+            problems.append(f"point_networks.{name}: the name is also an entry of networks; give it another")
     for sim, spec in config.get("simulations", {}).items():
-        problems += _entries(config, f"simulations.{sim}", spec, ("network", "networks"), ("components", "components"))
+        problems += _simulation_problems(config, sim, spec)
         for name, inp in spec.get("inputs", {}).items():
             problems += _entries(config, f"simulations.{sim}.inputs.{name}", inp, ("spikes", "spikes"),
                                  ("filternet", "filternet"))
@@ -56,6 +61,46 @@ def reference_problems(config: dict, basedir) -> list[str]:
             problems += _entries(config, f"figures.rasters.{name}", spec, ("spikes", "spikes"),
                                  ("filternet", "filternet"))
     return problems
+
+
+def _simulation_problems(config: dict, sim: str, spec: dict) -> list[str]:
+    """The simulator's network and components, and the reference run of a rates comparison."""
+    where = f"simulations.{sim}"
+    problems = []
+    pointnet = spec.get("simulator", "bionet") == "pointnet"
+    point_networks = config.get("point_networks", {})
+    network = spec.get("network")
+    if network not in config.get("networks", {}) and network not in point_networks:
+        problems.append(f"{where}.network: '{network}' is not an entry of networks or point_networks")
+    elif network not in config.get("networks", {}) and not pointnet:
+        return [f"{where}.network: '{network}' is a point network; run it with simulator: pointnet"]
+    problems += _entries(config, where, spec, ("components", "components"))
+    source = config.get("components", {}).get(spec.get("components"), {}).get("source", "offline")
+    if spec.get("components") in config.get("components", {}) and (source == "point") != pointnet:
+        problems.append(f"{where}.components: '{spec['components']}' has source {source}; expected "
+                        + ("source: point for a PointNet run" if pointnet else "cell models for a BioNet run"))
+    comparison = spec.get("figures", {}).get("rates_comparison")
+    if comparison:
+        ref = config.get("simulations", {}).get(comparison["reference"])
+        if ref is None:
+            problems.append(f"{where}.figures.rates_comparison.reference: '{comparison['reference']}' is not an "
+                            "entry of simulations")
+        elif not (_known(config, network) and _known(config, ref.get("network"))):
+            pass  # an unknown network is reported with its own simulation
+        elif _base_network(config, ref.get("network")) != _base_network(config, network):
+            problems.append(f"{where}.figures.rates_comparison.reference: '{comparison['reference']}' simulates "
+                            f"network '{ref.get('network')}', not the nodes of '{network}'")
+    return problems
+
+
+def _known(config: dict, network) -> bool:
+    """Whether ``network`` is a built network whose source (for a point network) is one too."""
+    return network in config.get("networks", {}) or _base_network(config, network) in config.get("networks", {})
+
+
+def _base_network(config: dict, network):
+    """The built network a network name stands for (a point network's source network)."""
+    return config.get("point_networks", {}).get(network, {}).get("network", network)
 
 
 def _entries(config: dict, where: str, spec: dict, *refs: tuple[str, str]) -> list[str]:

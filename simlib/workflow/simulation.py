@@ -2,7 +2,7 @@
 
 A spikes input names a ``spikes`` entry (``spikes: <name>``) or a FilterNet run (``filternet:
 <name>``) instead of an ``input_file``: :func:`sim_config_inputs` lists those files as rule
-inputs, under the key :func:`input_key`, and :func:`bionet_inputs` puts them back as ``input_file``.
+inputs, under the key :func:`input_key`, and :func:`sim_inputs` puts them back as ``input_file``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from simlib.errors import ConfigError
 from simlib.sonata.reports import report_files
 from simlib.workflow import paths
 from simlib.workflow.bionet_writer import write_bionet_config
+from simlib.workflow.pointnet_writer import write_pointnet_config
 
 
 def input_key(name: str) -> str:
@@ -24,14 +25,15 @@ def input_key(name: str) -> str:
 def sim_config_inputs(config: dict, sim: str, basedir, arch: str | None = None) -> dict[str, str]:
     """Files the config of ``simulations.<sim>`` refers to: the rule inputs of write_sim_config.
 
-    ``circuit``, ``lib`` (mechanisms), ``components`` (manifest), :func:`input_key` per spikes
+    ``circuit``, ``lib`` (mechanisms, BioNet only), ``components`` (manifest), :func:`input_key` per spikes
     input (the CSV for ``module: csv``, else the SONATA file), ``nwb_<input>_<i>`` per NWB session
     of an ``ecephys_probe`` input (a missing one stops the run, named) and ``functions_file``
     (made absolute against ``basedir``, the workflow folder).
     """
     spec = config["simulations"][sim]
-    files = {"circuit": paths.circuit_config(spec["network"]), "lib": paths.mechanism_library(arch),
-             "components": paths.components_manifest(spec["components"])}
+    files = {"circuit": paths.circuit_config(spec["network"]), "components": paths.components_manifest(spec["components"])}
+    if simulator(spec) == "bionet":
+        files["lib"] = paths.mechanism_library(arch)
     for name, inp in spec.get("inputs", {}).items():
         fmt = "csv" if inp.get("module") == "csv" else "h5"
         if "spikes" in inp:
@@ -47,8 +49,8 @@ def sim_config_inputs(config: dict, sim: str, basedir, arch: str | None = None) 
     return files
 
 
-def bionet_inputs(spec: dict, files: Mapping) -> dict:
-    """The ``inputs`` of the BioNet config: workflow references replaced by ``input_file`` from ``files``."""
+def sim_inputs(spec: dict, files: Mapping) -> dict:
+    """The ``inputs`` of the simulation config: workflow references replaced by ``input_file`` from ``files``."""
     inputs = {}
     for name, inp in spec.get("inputs", {}).items():
         inp = dict(inp)
@@ -60,18 +62,29 @@ def bionet_inputs(spec: dict, files: Mapping) -> dict:
     return inputs
 
 
+def simulator(spec: dict) -> str:
+    """``bionet`` or ``pointnet``: which simulator runs a ``simulations`` entry."""
+    return spec.get("simulator", "bionet")
+
+
 def write_sim_config(spec: dict, files: Mapping, config_path) -> Path:
-    """Write the BioNet config of one ``simulations`` entry (``files``: the rule's inputs, :func:`sim_config_inputs`).
+    """Write the BioNet or PointNet config of one ``simulations`` entry (``files``: :func:`sim_config_inputs`).
 
     Raises
     ------
     ConfigError
         If simlib would not accept the written config (every problem listed).
     """
+    if simulator(spec) == "pointnet":
+        return write_pointnet_config(
+            config_path, circuit_config=files["circuit"], components_dir=Path(files["components"]).parent,
+            tstop_ms=spec["tstop_ms"], dt_ms=spec["dt_ms"], threads=spec.get("threads", 1), seed=spec.get("seed"),
+            inputs=sim_inputs(spec, files), reports=spec.get("reports", {}),
+            functions_file=files.get("functions_file"))
     return write_bionet_config(
         config_path, circuit_config=files["circuit"], components_dir=Path(files["components"]).parent,
         mechanisms_dir=paths.mechanisms_dir(files["lib"]), tstop_ms=spec["tstop_ms"], dt_ms=spec["dt_ms"],
-        dL_um=spec["dL_um"], celsius=spec["celsius"], v_init_mv=spec["v_init_mv"], inputs=bionet_inputs(spec, files),
+        dL_um=spec["dL_um"], celsius=spec["celsius"], v_init_mv=spec["v_init_mv"], inputs=sim_inputs(spec, files),
         reports=spec.get("reports", {}), backend=spec["backend"], merge_synapses=spec["merge_synapses"],
         functions_file=files.get("functions_file"))
 

@@ -6,6 +6,7 @@ functions take names (a wildcard's value), so the rules wrap them as ``lambda wc
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from simlib.workflow import paths
@@ -22,6 +23,44 @@ def network_spec(config: dict, net: str) -> dict:
     if "script" in spec:
         spec["script"] = str(Path(spec["script"]).resolve())
     return spec
+
+
+def name_pattern(names) -> str:
+    """A wildcard constraint matching exactly ``names`` (nothing when there are none)."""
+    names = sorted(names)
+    return "|".join(re.escape(n) for n in names) if names else "(?!)"
+
+
+def point_network_spec(config: dict, net: str) -> dict:
+    """The spec of ``point_networks.<net>`` with the schema's defaults of the group columns."""
+    spec = dict(config["point_networks"][net])
+    spec.setdefault("cell_key", "pop_name")
+    spec.setdefault("synapse_key", "dynamics_params")
+    return spec
+
+
+def simulations_of(config: dict, simulator: str) -> list[str]:
+    """Names of the ``simulations`` entries that ``simulator`` (``bionet`` or ``pointnet``) runs."""
+    return [sim for sim, spec in config.get("simulations", {}).items()
+            if spec.get("simulator", "bionet") == simulator]
+
+
+def rates_comparison_inputs(config: dict, sim: str) -> dict[str, str]:
+    """Inputs of the rates-comparison figure of ``simulations.<sim>``: both runs' outputs, this run's circuit."""
+    spec = config["simulations"][sim]
+    reference = spec["figures"]["rates_comparison"]["reference"]
+    return {"output": paths.sim_output(sim), "reference": paths.sim_output(reference),
+            "circuit": paths.circuit_config(spec["network"])}
+
+
+def rates_comparison_runs(config: dict, sim: str) -> dict[str, dict]:
+    """Label (simulator and name) and tstop of this run and of its rates comparison's reference run."""
+    sims = config["simulations"]
+    reference = sims[sim]["figures"]["rates_comparison"]["reference"]
+    label = {"bionet": "BioNet", "pointnet": "PointNet"}
+    return {key: {"label": f"{label[sims[name].get('simulator', 'bionet')]} ({name})",
+                  "tstop_ms": float(sims[name]["tstop_ms"])}
+            for key, name in (("this", sim), ("reference", reference))}
 
 
 def cell_models_inputs(config: dict, name: str) -> dict[str, str]:
@@ -64,6 +103,7 @@ def figure_report(config: dict, sim: str, kind: str) -> dict:
 def all_targets(config: dict, arch: str | None = None) -> list[str]:
     """Every final file of the workflow config (rule ``all``); ``arch`` as in :func:`paths.mechanism_library`."""
     targets = [paths.circuit_config(net) for net in config["networks"]]
+    targets += [paths.circuit_config(net) for net in config.get("point_networks", {})]
     targets.append(paths.mechanism_library(arch))
     targets += [paths.components_manifest(name) for name in config.get("components", {})]
     targets += [paths.session_nwb(sid) for sid in config.get("downloads", {}).get("ecephys_sessions", [])]

@@ -24,7 +24,7 @@ def problems_after(config, repo, change) -> list[str]:
 
 @pytest.mark.parametrize("change, expected", [
     (lambda c: c["simulations"]["l4_poisson"].update(network="l5"),
-     "simulations.l4_poisson.network: 'l5' is not an entry of networks"),
+     "simulations.l4_poisson.network: 'l5' is not an entry of networks or point_networks"),
     (lambda c: c["simulations"]["l4_poisson"].update(components="online"),
      "simulations.l4_poisson.components: 'online' is not an entry of components"),
     (lambda c: c["simulations"]["l4_poisson"]["inputs"]["LGN_spikes"].update(spikes="nope"),
@@ -55,6 +55,21 @@ def problems_after(config, repo, change) -> list[str]:
      "figures.rasters.lgn_flash.filternet: 'dark' is not an entry of filternet"),
     (lambda c: c["figures"]["rasters"]["lgn_poisson"].update(spikes="nope"),
      "figures.rasters.lgn_poisson.spikes: 'nope' is not an entry of spikes"),
+    (lambda c: c["point_networks"]["l4_point"].update(network="l5"),
+     "point_networks.l4_point.network: 'l5' is not an entry of networks"),
+    (lambda c: c["point_networks"].update(l4=c["point_networks"]["l4_point"]),
+     "point_networks.l4: the name is also an entry of networks; give it another"),
+    (lambda c: c["simulations"]["l4_point"].pop("simulator"),
+     "simulations.l4_point.network: 'l4_point' is a point network; run it with simulator: pointnet"),
+    (lambda c: c["simulations"]["l4_point"].update(components="offline"),
+     "simulations.l4_point.components: 'offline' has source offline; expected source: point for a PointNet run"),
+    (lambda c: c["simulations"]["l4_poisson"].update(components="point"),
+     "simulations.l4_poisson.components: 'point' has source point; expected cell models for a BioNet run"),
+    (lambda c: c["simulations"]["l4_point"]["figures"]["rates_comparison"].update(reference="l5_run"),
+     "simulations.l4_point.figures.rates_comparison.reference: 'l5_run' is not an entry of simulations"),
+    (lambda c: c["simulations"]["l4_point"]["figures"]["rates_comparison"].update(reference="csv_ramp"),
+     "simulations.l4_point.figures.rates_comparison.reference: 'csv_ramp' simulates network 'l4_inputs', not the "
+     "nodes of 'l4_point'"),
 ])
 def test_each_problem_is_named(repo, tiny, change, expected):
     assert problems_after(tiny, repo, change) == [expected]
@@ -77,7 +92,7 @@ def test_every_problem_at_once(repo, tiny):
         c["spikes"]["inputs_ramp"]["network"] = "l6"
         c["filternet"]["flash"]["components"] = "online"
     assert problems_after(tiny, repo, change) == [
-        "simulations.l4_poisson.network: 'l5' is not an entry of networks",
+        "simulations.l4_poisson.network: 'l5' is not an entry of networks or point_networks",
         "simulations.l4_poisson.components: 'online' is not an entry of components",
         "spikes.inputs_ramp.network: 'l6' is not an entry of networks",
         "filternet.flash.components: 'online' is not an entry of components"]

@@ -16,7 +16,7 @@ from simlib.errors import ConfigError
 from simlib.tasks import build_network, make_spikes, write_cell_models
 from simlib.workflow import paths, specs
 from simlib.workflow.filternet_writer import write_filternet_config
-from simlib.workflow.simulation import bionet_inputs, figure_report_file, sim_config_inputs, write_sim_config
+from simlib.workflow.simulation import sim_inputs, figure_report_file, sim_config_inputs, write_sim_config
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,12 @@ def test_rule_inputs_of_each_kind_of_input(repo, tiny):
     assert len([key for key in nwb if key.startswith("nwb_")]) == 6
 
 
-def test_bionet_inputs_name_the_files_of_the_rule():
+def test_sim_inputs_name_the_files_of_the_rule():
     spec = {"inputs": {"a": {"input_type": "spikes", "module": "sonata", "spikes": "lgn", "node_set": "LGN"},
                        "b": {"input_type": "spikes", "module": "csv", "filternet": "flash", "node_set": "LGN"},
                        "c": {"input_type": "current_clamp", "module": "IClamp", "amp": 1.0}}}
     files = {"spikes_a": "a.h5", "spikes_b": "b.csv"}
-    assert bionet_inputs(spec, files) == {
+    assert sim_inputs(spec, files) == {
         "a": {"input_type": "spikes", "module": "sonata", "node_set": "LGN", "input_file": "a.h5"},
         "b": {"input_type": "spikes", "module": "csv", "node_set": "LGN", "input_file": "b.csv"},
         "c": {"input_type": "current_clamp", "module": "IClamp", "amp": 1.0}}
@@ -98,6 +98,35 @@ def test_written_config_is_portable_and_accepted(tiny, in_workflow, sim):
     if sim == "l4_ecp":  # a bare file name is a device of the components
         assert Path(config.reports["ecp"]["electrode_positions"]).resolve() == (
             in_workflow / paths.components_dir("offline") / "devices/linear_electrode.csv").resolve()
+
+
+def test_pointnet_config_of_the_point_network_runs(tiny, in_workflow):
+    """point_networks.l4_point and simulations.l4_point: the derived network, its PointNet config, a NEST run."""
+    from simlib.models.point_network import derive_point_network
+    from simlib.pointnet import simulate
+    from simlib.workflow.simulation import simulator
+
+    spec = specs.point_network_spec(tiny, "l4_point")
+    derive_point_network(paths.circuit_config(spec["network"]), paths.network_dir("l4_point"), spec["cells"],
+                         spec["synapses"], cell_key=spec["cell_key"], synapse_key=spec["synapse_key"])
+    write_cell_models(tiny["components"]["point"], paths.components_dir("point"))
+    sim = tiny["simulations"]["l4_point"]
+    assert simulator(sim) == "pointnet"
+    files = sim_config_inputs(tiny, "l4_point", in_workflow)
+    assert "lib" not in files                                   # no NEURON mechanisms for a NEST run
+    path = write_sim_config(sim, files, paths.sim_config("l4_point"))
+    data = json.loads(path.read_text())
+    assert str(in_workflow) not in path.read_text()
+    assert data["target_simulator"] == "NEST"
+    assert data["run"] == {"tstart": 0.0, "tstop": 300.0, "dt": 0.1, "nthreads": 2}   # no seed: NEST's default
+    assert data["components"] == {"point_neuron_models_dir": "${configdir}/../../components/point/point_neuron_models",
+                                  "synaptic_models_dir": "${configdir}/../../components/point/synaptic_models"}
+    assert data["inputs"]["LGN_spikes"]["module"] == "sonata"
+    result = simulate(path, threads=1)
+    assert result.n_spikes > 0 and result.n_cells == 30
+    spec_seeded = {**sim, "seed": 17}
+    seeded = json.loads(write_sim_config(spec_seeded, files, "results/sims/seeded/config.json").read_text())
+    assert seeded["run"]["seed"] == 17
 
 
 def test_missing_electrode_file_is_named(repo, tiny, in_workflow):

@@ -55,8 +55,10 @@ def test_figure_report(tiny):
 
 def test_all_targets(repo, tiny):
     targets = specs.all_targets(tiny, arch="x86_64")
-    assert len(targets) == len(set(targets)) == 28
-    for path in ("results/networks/l4_inputs/circuit_config.json", "results/mechanisms/x86_64/libnrnmech.so",
+    assert len(targets) == len(set(targets)) == 39
+    for path in ("results/networks/l4_inputs/circuit_config.json", "results/networks/l4_point/circuit_config.json",
+                 "results/components/point/components.json", "results/figures/l4_point/rates_comparison.png",
+                 "results/sims/pointnet_tutorial/output", "results/mechanisms/x86_64/libnrnmech.so",
                  "results/components/offline/components.json", "results/inputs/inputs_ramp.csv",
                  "results/figures/rasters/lgn_flash.png", "results/filternet/flash/output/spikes.h5",
                  "results/sims/syn_activity_exc_inh/output", "results/figures/l4_ecp/ecp_populations.png"):
@@ -66,3 +68,26 @@ def test_all_targets(repo, tiny):
     nwb = specs.all_targets(load_config(repo, "tiny.yaml", "nwb.yaml"))
     assert "resources/ecephys/session_798911424/session_798911424.nwb" in nwb
     assert all(not Path(t).is_absolute() for t in nwb)
+
+
+def test_point_networks_and_simulators(tiny):
+    assert specs.point_network_spec(tiny, "l4_point")["cell_key"] == "pop_name"
+    assert specs.point_network_spec(tiny, "l4_point")["synapse_key"] == "dynamics_params"
+    assert specs.simulations_of(tiny, "pointnet") == ["l4_point", "pointnet_tutorial"]
+    assert "l4_poisson" in specs.simulations_of(tiny, "bionet") and "l4_point" not in specs.simulations_of(tiny, "bionet")
+    assert tiny["simulations"]["l4_point"]["threads"] == 2 and tiny["simulations"]["l4_poisson"]["simulator"] == "bionet"
+    assert specs.rates_comparison_inputs(tiny, "l4_point") == {
+        "output": "results/sims/l4_point/output", "reference": "results/sims/l4_poisson/output",
+        "circuit": "results/networks/l4_point/circuit_config.json"}
+    assert specs.rates_comparison_runs(tiny, "l4_point") == {
+        "this": {"label": "PointNet (l4_point)", "tstop_ms": 300.0},
+        "reference": {"label": "BioNet (l4_poisson)", "tstop_ms": 300.0}}
+
+
+def test_name_pattern_matches_exactly_the_names():
+    import re
+
+    pattern = specs.name_pattern(["l4", "l4.x", "a"])
+    assert [bool(re.fullmatch(pattern, s)) for s in ("l4", "l4.x", "a", "l4_point", "l4Ax", "")] == [
+        True, True, True, False, False, False]
+    assert not any(re.fullmatch(specs.name_pattern([]), s) for s in ("", "l4"))

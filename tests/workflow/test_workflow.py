@@ -112,9 +112,26 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert ecp.data_mv.shape == (3000, 10) and np.abs(ecp.data_mv).max() > 0
     assert sorted(ecp.populations) == ["Nr5a1", "PV1", "Rorb", "Scnn1a"]
     assert np.abs(sum(ecp.populations.values()) - ecp.data_mv).max() <= 1e-12 * np.abs(ecp.data_mv).max()
+    # PointNet: the point version of the L4 network (same h5 files) on the same LGN input, and the tutorial's network
+    point = wf / "results/networks/l4_point"
+    for name in ("V1_nodes.h5", "V1_V1_edges.h5", "LGN_V1_edges.h5"):
+        assert (point / name).read_bytes() == (net / name).read_bytes()
+    point_nodes = read_nodes(point / "V1_nodes.h5", point / "V1_node_types.csv")
+    assert set(point_nodes["model_type"]) == {"point_process"} and set(point_nodes["model_template"]) == {"nest:glif_psc"}
+    point_config = json.loads((sims / "l4_point/config.json").read_text())
+    assert point_config["target_simulator"] == "NEST" and point_config["run"]["nthreads"] == 2
+    assert point_config["components"]["point_neuron_models_dir"] == "${configdir}/../../components/point/point_neuron_models"
+    assert "2 thread" in (sims / "l4_point/output/log.txt").read_text()
+    point_spikes = SpikeTrains.load(sims / "l4_point/output/spikes.h5")
+    assert point_spikes.populations == ["V1"] and point_spikes.n_spikes() > 10
+    vm = read_compartment_report(sims / "l4_point/output/membrane_potential.h5")
+    assert vm.variable == "V_m" and vm.data.shape == (3000, 8)
+    tutorial = SpikeTrains.load(sims / "pointnet_tutorial/output/spikes.h5")
+    assert len(read_nodes(wf / "results/networks/pointnet_tutorial/V1_nodes.h5")) == 80 and tutorial.n_spikes() > 0
     for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png",
                 "l4_flash/raster.png", "rasters/lgn_flash.png", "l4_ecp/ecp.png", "l4_ecp/lfp_csd.png",
-                "l4_ecp/spectrum.png", "l4_ecp/ecp_populations.png"):
+                "l4_ecp/spectrum.png", "l4_ecp/ecp_populations.png", "l4_point/raster.png", "l4_point/traces.png",
+                "l4_point/rates_comparison.png", "pointnet_tutorial/raster.png"):
         assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
@@ -124,7 +141,8 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     (wf / "config/tiny.yaml").write_text(text.replace("seed: 0", "seed: 5"))
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run", "--rerun-triggers", "params")
     assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster", "write_sim_config",
-                                                       "simulate", "sim_raster", "sim_traces", "sim_ecp_figure"}
+                                                       "simulate", "simulate_point", "sim_raster", "sim_traces",
+                                                       "sim_ecp_figure", "sim_rates_comparison"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
 
