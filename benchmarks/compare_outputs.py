@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NOT_COMPARED = ("results/mechanisms/", "/log.txt", ".snakemake_timestamp")
-WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "config", "envs", "examples", "simlib")
+WORKFLOW_FILES = ("Snakefile", "rules", "scripts", "config", "envs", "examples", "report", "simlib")
 
 
 def checkout(revision: str | None, dest: Path) -> Path:

@@ -9,6 +9,7 @@ from simlib.config import validate_against_schema
 from simlib.errors import ConfigError
 from simlib.tasks import ECP_FIGURES
 from simlib.workflow import paths, specs
+from simlib.workflow import report as report_info
 from simlib.workflow.references import reference_problems
 from simlib.workflow.simulation import sim_config_inputs
 

@@ -155,10 +155,8 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
                   group_by: str | None = None, with_histogram: bool = False, title: str | None = None,
                   times=None) -> Path:
     """Draw a raster of a spikes file into a PNG (node attributes taken from the circuit)."""
-    import matplotlib.pyplot as plt
-
     from simlib.analysis import plot_raster
-    from simlib.fileio import atomic_path
+    from simlib.analysis.output import save_figure
     from simlib.sonata.circuit import find_nodes, read_circuit_config
     from simlib.sonata.nodes import read_nodes
     from simlib.spikes import SpikeTrains
@@ -172,10 +170,7 @@ def raster_figure(spikes_file, output_png, circuit_config=None, population: str 
         nodes = read_nodes(nodes_file, types_file, population)
     ax = plot_raster(trains, nodes=nodes, group_by=group_by, population=population,
                      with_histogram=with_histogram, title=title, times=times)
-    with atomic_path(output_png) as tmp:
-        ax.figure.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
-    plt.close(ax.figure)
-    return Path(output_png)
+    return save_figure(ax.figure, output_png)
 
 
 def rates_comparison_figure(runs, circuit_config, output_png, population: str = "V1", group_by: str = "pop_name",
@@ -185,10 +180,8 @@ def rates_comparison_figure(runs, circuit_config, output_png, population: str = 
     ``runs``: ``(label, spikes file, tstop_ms)`` per run; every cell's mean rate over ``[0, tstop)``,
     compared per ``group_by`` (:func:`simlib.analysis.rates.plot_rates_comparison`).
     """
-    import matplotlib.pyplot as plt
-
     from simlib.analysis.rates import cell_rates, plot_rates_comparison
-    from simlib.fileio import atomic_path
+    from simlib.analysis.output import save_figure
     from simlib.sonata.circuit import find_nodes, read_circuit_config
     from simlib.sonata.nodes import read_nodes
 
@@ -197,10 +190,49 @@ def rates_comparison_figure(runs, circuit_config, output_png, population: str = 
     rates = [(label, cell_rates(spikes, nodes, population, 0.0, float(tstop_ms))) for label, spikes, tstop_ms in runs]
     axes = plot_rates_comparison(rates, nodes, group_by=group_by, title=title)
     fig = axes[0].figure
-    with atomic_path(output_png) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png", metadata={"Software": None})
-    plt.close(fig)
-    return Path(output_png)
+    return save_figure(fig, output_png)
+
+
+def rates_table(spikes_file, circuit_config, tstop_ms: float, output_csv, group_by: str = "pop_name") -> Path:
+    """Write each group's rates over ``[0, tstop)`` (cells, mean, SD, median in Hz) for every non-virtual population.
+
+    Columns ``population,node_population,cells,mean_hz,sd_hz,median_hz``; rows in population then group
+    order; silent cells count. Groups are ``group_by`` values (the node population's name without it).
+    """
+    import pandas as pd
+
+    from simlib.analysis.rates import cell_rates, population_rates
+    from simlib.fileio import atomic_path
+    from simlib.sonata.circuit import read_circuit_config
+    from simlib.sonata.nodes import read_nodes
+    from simlib.spikes import SpikeTrains
+
+    trains = SpikeTrains.load(spikes_file)
+    tables = []
+    for entry in read_circuit_config(circuit_config)["nodes"]:
+        for population in _populations(entry["nodes_file"]):
+            nodes = read_nodes(entry["nodes_file"], entry.get("node_types_file"), population).set_index("node_id")
+            if "model_type" in nodes and (nodes["model_type"] == "virtual").all():
+                continue
+            key = group_by if group_by in nodes else None
+            if key is None:
+                nodes = nodes.assign(_population=population)
+            table = population_rates(cell_rates(trains, nodes, population, 0.0, float(tstop_ms)), nodes,
+                                     key or "_population")
+            tables.append(table.rename_axis("population").reset_index().assign(node_population=population))
+    out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
+        columns=["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz"])
+    out = out[["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz"]]
+    with atomic_path(output_csv) as tmp:
+        out.to_csv(tmp, index=False, float_format="%.6g")
+    return Path(output_csv)
+
+
+def _populations(nodes_file) -> list[str]:
+    from simlib.sonata.files import open_h5
+
+    with open_h5(nodes_file) as h5:
+        return sorted(h5["nodes"].keys())
 
 
 def traces_figure(report_file, output_png, population: str | None = None, node_ids=None, average: bool = True,
@@ -209,16 +241,13 @@ def traces_figure(report_file, output_png, population: str | None = None, node_i
     import matplotlib.pyplot as plt
 
     from simlib.analysis import plot_traces
-    from simlib.fileio import atomic_path
+    from simlib.analysis.output import save_figure
     from simlib.sonata.reports import read_compartment_report
 
     report = read_compartment_report(report_file, population)
     fig, ax = plt.subplots(figsize=(9, 4))
     plot_traces(report, node_ids, average=average, title=title, ax=ax)
-    with atomic_path(output_png) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png")
-    plt.close(fig)
-    return Path(output_png)
+    return save_figure(fig, output_png)
 
 
 def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = None,
@@ -233,7 +262,7 @@ def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = N
     import matplotlib.pyplot as plt
 
     from simlib import analysis
-    from simlib.fileio import atomic_path
+    from simlib.analysis.output import save_figure
     from simlib.sonata.ecp import read_ecp
 
     if kind not in ECP_FIGURES:
@@ -250,7 +279,4 @@ def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = N
         analysis.plot_ecp_populations(report, ax=ax)
     if title:
         ax.set_title(title)
-    with atomic_path(output_png) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight", format="png", metadata={"Software": None})
-    plt.close(fig)
-    return Path(output_png)
+    return save_figure(fig, output_png)

@@ -104,6 +104,16 @@ def sim_output(sim: str) -> str:
     return f"{sim_dir(sim)}/output"
 
 
+def sim_rates(sim: str) -> str:
+    """The per-population rates table of one simulation (CSV)."""
+    return f"{sim_dir(sim)}/rates.csv"
+
+
+def manifest() -> str:
+    """The list of every result with its SHA-256, the config, seeds and library versions."""
+    return f"{RESULTS}/manifest.json"
+
+
 def raster_figure(name: str) -> str:
     """A raster of the config's ``figures.rasters`` entry ``name``."""
     return f"{RESULTS}/figures/rasters/{name}.png"

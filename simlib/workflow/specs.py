@@ -112,6 +112,6 @@ def all_targets(config: dict, arch: str | None = None) -> list[str]:
     targets += [paths.raster_figure(name) for name in config.get("figures", {}).get("rasters", {})]
     targets += [paths.filternet_output(stim, "spikes.h5") for stim in config.get("filternet", {})]
     for sim, spec in config.get("simulations", {}).items():
-        targets.append(paths.sim_output(sim))
+        targets += [paths.sim_output(sim), paths.sim_rates(sim)]
         targets += [paths.sim_figure(sim, kind) for kind in spec.get("figures", {})]
     return targets

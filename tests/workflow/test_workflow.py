@@ -20,7 +20,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def workflow_copy(repo: Path, dest: Path) -> Path:
-    for item in ("Snakefile", "rules", "scripts", "config", "envs", "examples"):
+    for item in ("Snakefile", "rules", "scripts", "config", "envs", "examples", "report"):
         src = repo / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dest / item)
     return dest
@@ -133,6 +133,24 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
                 "l4_ecp/spectrum.png", "l4_ecp/ecp_populations.png", "l4_point/raster.png", "l4_point/traces.png",
                 "l4_point/rates_comparison.png", "pointnet_tutorial/raster.png"):
         assert (wf / "results/figures" / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the report: every figure and rates table, captions with the values behind them
+    run(wf, "--configfile", "config/tiny.yaml", "--report", "report.html")
+    html = (wf / "report.html").read_text()
+    figures = sorted(p.relative_to(wf).as_posix() for p in (wf / "results/figures").rglob("*.png"))
+    assert len(figures) == 16
+    for png in figures:
+        assert png in html, png
+    assert html.count("rates.csv") >= 9 and "Measured rates (mean" in html and "not measured yet" not in html
+    assert "PointNet on NEST, 2 thread(s)" in html and "lgn_poisson: 150.0 Hz Poisson for LGN" in html
+    # byte-reproducible: a second run from scratch in another folder lists the same files with the same hashes
+    manifest = json.loads((wf / "results/manifest.json").read_text())
+    assert manifest["seeds"]["spikes.lgn_poisson.seed"] == 0 and manifest["versions"]["nest-simulator"]
+    assert set(figures) <= set(manifest["results"]) and "results/sims/l4_point/rates.csv" in manifest["results"]
+    assert not any("log.txt" in f or f.startswith("results/mechanisms/") for f in manifest["results"])
+    (tmp_path / "again").mkdir()
+    again = workflow_copy(repo, tmp_path / "again")
+    run(again, "--configfile", "config/tiny.yaml")
+    assert (again / "results/manifest.json").read_bytes() == (wf / "results/manifest.json").read_bytes()
     # nothing left to do on a second run; a changed seed reruns only the spikes and the figure
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run")
     assert "Nothing to be done" in proc.stdout + proc.stderr
@@ -142,7 +160,8 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     proc = run(wf, "--configfile", "config/tiny.yaml", "--dry-run", "--rerun-triggers", "params")
     assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster", "write_sim_config",
                                                        "simulate", "simulate_point", "sim_raster", "sim_traces",
-                                                       "sim_ecp_figure", "sim_rates_comparison"}
+                                                       "sim_ecp_figure", "sim_rates_comparison", "sim_rates",
+                                                       "manifest"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
 
