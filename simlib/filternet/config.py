@@ -57,13 +57,15 @@ class FilterNetConfig:
     seed : int or None
         ``run.seed`` (BMTK has none: it draws per-cell seeds from numpy's global generator).
     jitter : (float, float) or None
-        ``conditions.jitter_lower``/``jitter_upper``.
+        ``conditions.jitter_lower``/``jitter_upper``, checked but not applied by
+        :func:`~simlib.filternet.run.run_filternet`: BMTK reads them and jitters only nodes with
+        ``jitter_lower``/``jitter_upper`` columns, and simlib follows so its configs give BMTK's rates.
     filter_models_dir : Path or None
         ``components.filter_models_dir``.
     cell_metrics_dir : Path or None
-        ``components.cell_metrics_dir`` (a simlib key): BMTK's experimental ``<type>_cell_data.csv``
-        files, from which single-subunit nodes without ``spont_fr`` get their spontaneous rate. BMTK
-        reads them from inside its package (``simulator/filternet/lgnmodel/cell_metrics``).
+        ``components.cell_metrics_dir`` (a simlib key): a folder of ``<type>_cell_data.csv``
+        recordings from which single-subunit nodes without ``spont_fr`` get their spontaneous rate,
+        overriding BMTK's rates (:data:`simlib.filternet.spontaneous.SPONT_RATES_HZ`, used when None).
     nodes : list of dict
         ``networks.nodes`` entries (``nodes_file``, ``node_types_file``).
     inputs : dict

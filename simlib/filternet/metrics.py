@@ -1,11 +1,13 @@
-"""Spontaneous rates of single-subunit LGN units: the ``spont_fr`` column, else BMTK's cell-metrics CSVs.
+"""Spontaneous rates of single-subunit LGN units: ``spont_fr``, else BMTK's rates from LGN recordings.
 
 A single-subunit unit adds its spontaneous rate (Hz) to its filtered input before
-rectification. It is the node's ``spont_fr``; BMTK falls back on experimental data shipped inside
-its package (``<type>_cell_data.csv``: a ``Spont`` rate and ``F0_TF*`` responses per recorded
-cell), which simlib does not ship but reads from a ``cell_metrics_dir`` the user passes, without
-pandas and to the bit of BMTK's pandas groupby mean (:func:`spont_rate_from_cell_metrics`).
-:func:`spont_rates` combines the two for the nodes of a node table.
+rectification. It is the node's ``spont_fr``; without one BMTK takes the mean spontaneous rate of
+the recorded LGN cells of the unit's subclass, from experimental data shipped inside its package
+(``<type>_cell_data.csv``: a ``Spont`` rate and ``F0_TF*`` responses per recorded cell). simlib
+ships those means as a table of numbers (:mod:`simlib.filternet.spontaneous`); a
+``cell_metrics_dir`` the user passes overrides the table, and is read without pandas and to the
+bit of BMTK's pandas groupby mean (:func:`spont_rate_from_cell_metrics`). :func:`spont_rates`
+combines these for the nodes of a node table.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 from simlib.errors import ConfigError
 from simlib.filternet import models
 from simlib.filternet.nodes import NodeTable
+from simlib.filternet.spontaneous import NoSpontaneousRateError, default_spont_rate
 
 
 def spont_rate_from_cell_metrics(cell_type: str, tf_label: str, cell_metrics_dir) -> float:
@@ -28,8 +31,8 @@ def spont_rate_from_cell_metrics(cell_type: str, tf_label: str, cell_metrics_dir
     its package, labels each recorded cell by the temporal frequency of its largest F0 response
     (columns ``F0_TF1`` ... ``F0_TF15``; the first on ties, missing values ignored) and takes the
     mean ``Spont`` of the cells labelled `tf_label` (pandas' groupby mean: compensated summation
-    in file order, missing values skipped). simlib does not ship these data; pass the folder
-    (bmtk's ``simulator/filternet/lgnmodel/cell_metrics``) to use them.
+    in file order, missing values skipped). For BMTK's own folder this gives the numbers of
+    :data:`simlib.filternet.spontaneous.SPONT_RATES_HZ`; use it for other recordings in that format.
 
     Raises
     ------
@@ -99,8 +102,8 @@ def _compensated_mean(values: np.ndarray) -> float:
     return total / values.size if values.size else float("nan")
 
 
-def spont_rates(table: NodeTable, names: np.ndarray, rows: np.ndarray, cell_metrics_dir) -> np.ndarray:
-    """(n,) spontaneous rates (Hz) of the nodes at `rows`: ``spont_fr``, else the cell-metrics CSV of their model.
+def spont_rates(table: NodeTable, names: np.ndarray, rows: np.ndarray, cell_metrics_dir=None) -> np.ndarray:
+    """(n,) spontaneous rates (Hz) of the nodes at `rows`: ``spont_fr``, else the rate of their model's subclass.
 
     Parameters
     ----------
@@ -108,24 +111,29 @@ def spont_rates(table: NodeTable, names: np.ndarray, rows: np.ndarray, cell_metr
     names : (n,) model names (:func:`simlib.filternet.models.model_names`)
     rows : index array of the single-subunit nodes
     cell_metrics_dir : path or None
-        Folder of BMTK's ``<type>_cell_data.csv`` files, for nodes without ``spont_fr``.
+        Folder of ``<type>_cell_data.csv`` files giving the rates of nodes without ``spont_fr``;
+        None (the default) uses BMTK's rates, :data:`simlib.filternet.spontaneous.SPONT_RATES_HZ`.
 
     Raises
     ------
+    NoSpontaneousRateError
+        Nodes without ``spont_fr`` whose subclass has no rate in BMTK's table (a KeyError in BMTK).
     NodeTableError
-        Nodes without ``spont_fr`` and no `cell_metrics_dir`, or a rate that is not finite.
+        A rate that is not finite.
     ConfigError
         A cell-metrics CSV that cannot give the rate (see :func:`spont_rate_from_cell_metrics`).
     """
     spont = table.numbers("spont_fr")[:, 0]
     missing = rows[np.isnan(spont[rows])]
-    if missing.size and cell_metrics_dir is None:
-        raise table.error(("spont_fr",), f"{table.nodes_at(missing)} ({', '.join(sorted(set(names[missing])))}): no "
-                          "spont_fr. BMTK then takes a spontaneous rate from experimental CSVs shipped inside bmtk "
-                          "(simulator/filternet/lgnmodel/cell_metrics/<type>_cell_data.csv), which simlib does not "
-                          "ship: add a spont_fr column (Hz) to the nodes, or pass cell_metrics_dir= that folder")
     for model in sorted(set(names[missing])):
         at = missing[names[missing] == model]
-        spont[at] = spont_rate_from_cell_metrics(models.cell_type(model), models.tf_label(model), cell_metrics_dir)
+        cell, tf = models.cell_type(model), models.tf_label(model)
+        if cell_metrics_dir is not None:
+            spont[at] = spont_rate_from_cell_metrics(cell, tf, cell_metrics_dir)
+            continue
+        try:
+            spont[at] = default_spont_rate(cell, tf)
+        except NoSpontaneousRateError as exc:
+            raise NoSpontaneousRateError(f"{table.where(('spont_fr',))}{table.nodes_at(at)} (no spont_fr): {exc}") from None
     table.require_finite(spont, rows, ("spont_fr",), "spont_fr: expected a finite rate (Hz)")
     return spont

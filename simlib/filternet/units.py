@@ -74,8 +74,9 @@ def build_units(nodes, filter_models_dir=None, *, seed: int | None = None, jitte
         ``conditions.jitter`` but never applies it (its loader only jitters nodes with both
         columns); simlib applies it.
     cell_metrics_dir : path, optional
-        Folder of BMTK's experimental ``<type>_cell_data.csv`` files, used only for
-        single-subunit nodes without ``spont_fr`` (see :func:`spont_rate_from_cell_metrics`).
+        Folder of ``<type>_cell_data.csv`` recordings giving single-subunit nodes without
+        ``spont_fr`` their rate (see :func:`spont_rate_from_cell_metrics`); by default they get
+        BMTK's rates (:data:`simlib.filternet.spontaneous.SPONT_RATES_HZ`).
     source : NodeSource, optional
         The files `nodes` was read from (see :func:`simlib.filternet.nodes.read_node_table`):
         messages about node data then name the nodes h5 file or the node-types CSV holding the
@@ -91,8 +92,11 @@ def build_units(nodes, filter_models_dir=None, *, seed: int | None = None, jitte
         A :class:`~simlib.errors.FormatError` (and :class:`~simlib.errors.ConfigError`) on data
         problems of the node table: unknown models or templates (listing the accepted ones), a
         dynamics JSON missing from `filter_models_dir` (listing those present), missing or invalid
-        parameters (naming the nodes and values), or a missing ``spont_fr`` without
-        `cell_metrics_dir`; the message names the file holding the column when `source` is given.
+        parameters (naming the nodes and values); the message names the file holding the column
+        when `source` is given.
+    NoSpontaneousRateError
+        A ``ConfigError`` and ``KeyError``: nodes without ``spont_fr`` whose subclass has no rate
+        in BMTK's table (e.g. ``tON_TF4``), when no `cell_metrics_dir` is given.
     ConfigError
         Invalid `jitter` or `seed`, `nodes` that is not a node table, no `filter_models_dir` for
         nodes naming JSON files, an unreadable filter JSON or cell-metrics CSV.

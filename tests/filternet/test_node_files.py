@@ -57,12 +57,15 @@ def test_a_bad_value_in_the_node_types_csv_names_the_csv(tmp_path, filter_dir):
 
 
 def test_a_missing_required_column_names_both_files(tmp_path, filter_dir):
+    """spont_fr is required only where BMTK's recordings give no rate (tON_TF4): both files are named."""
+    assert build(tmp_path / "sON", filter_dir, spont_fr=None).offset_hz.size == 2     # BMTK's sON_TF8 rate
     with pytest.raises(FormatError) as err:
-        build(tmp_path, filter_dir, spont_fr=None)
+        build(tmp_path, filter_dir, spont_fr=None, model_template="lgnmodel:tON_TF4")
     message = str(err.value)
     assert message.startswith(f"{tmp_path / 'LGN_nodes.h5'} (population 'LGN') and "
-                              f"{tmp_path / 'LGN_node_types.csv'}: nodes 0, 1 (sON_TF8): no spont_fr")
-    assert "add a spont_fr column (Hz)" in message
+                              f"{tmp_path / 'LGN_node_types.csv'}: nodes 0, 1 (no spont_fr): tON_TF4: no recorded tON")
+    assert "give the nodes a spont_fr (Hz)" in message
+    assert isinstance(err.value, KeyError)             # as BMTK's cell loader fails
 
 
 def test_unknown_models_name_the_file_of_model_template(tmp_path, filter_dir):

@@ -8,6 +8,7 @@ import pytest
 
 from simlib.errors import ConfigError
 from simlib.filternet import build_units, spont_rate_from_cell_metrics, temporal_kernel
+from simlib.filternet.spontaneous import NoSpontaneousRateError, SPONT_RATES_HZ
 from simlib.filternet.units import ACCEPTED_MODELS
 
 
@@ -91,10 +92,22 @@ def test_spatial_size_sources(filter_dir, fn):
     assert units.rotation_deg.tolist() == [0.0, 45.0, 0.0]
 
 
-def test_spont_fr_is_required_without_cell_metrics(filter_dir, fn):
-    nodes = fn.lgn_nodes(4).drop(columns="spont_fr")
-    with pytest.raises(ConfigError, match=r"nodes 0, 1, 2, 3 \(sON_TF8, tOFF_TF8\): no spont_fr.*cell_metrics_dir"):
+def test_without_spont_fr_units_get_bmtks_rate_of_their_subclass(filter_dir, fn):
+    nodes = fn.lgn_nodes(4, spont_fr=[np.nan, np.nan, 3.0, np.nan])
+    # sON_TF8, tOFF_TF8, sON_TF8 (own spont_fr), tOFF_TF8: the table's means where spont_fr is missing
+    expected = [SPONT_RATES_HZ[("sON", "TF8")], SPONT_RATES_HZ[("tOFF", "TF8")], 3.0, SPONT_RATES_HZ[("tOFF", "TF8")]]
+    assert build_units(nodes, filter_dir).offset_hz.tolist() == expected
+    assert build_units(nodes.drop(columns="spont_fr"), filter_dir).offset_hz.tolist()[:2] == expected[:2]
+
+
+def test_a_subclass_without_recordings_needs_spont_fr(filter_dir, fn):
+    nodes = fn.lgn_nodes(2, model_template=["lgnmodel:tON_TF4", "lgnmodel:sON_TF8"],
+                         dynamics_params="sON_TF8.json").drop(columns="spont_fr")
+    with pytest.raises(NoSpontaneousRateError, match=r"node 0 \(no spont_fr\): tON_TF4: no recorded tON cell peaks "
+                                                     r"at TF4.*tON_TF8\); give the nodes a spont_fr") as exc:
         build_units(nodes, filter_dir)
+    assert isinstance(exc.value, ConfigError) and isinstance(exc.value, KeyError)   # BMTK raises KeyError
+    assert not str(exc.value).startswith("'")                                        # not quoted as a key
 
 
 def test_spont_rate_from_cell_metrics(tmp_path, filter_dir, fn):
