@@ -13,6 +13,7 @@ rule raster:
             labels={"figure": "raster {name}"},
         ),
     params:
+        code=code("scripts/plot_raster.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: config["figures"]["rasters"][wc.name],
         about=lambda wc: report_info.raster_about(config, wc.name),
     log:
@@ -36,6 +37,7 @@ rule sim_raster:
             labels={"figure": "raster"},
         ),
     params:
+        code=code("scripts/plot_sim_raster.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: sim_spec(wc.sim)["figures"]["raster"],
         about=lambda wc: report_info.simulation_about(config, wc.sim),
         measured=lambda wc: report_info.MeasuredRates(paths.sim_rates(wc.sim)),
@@ -61,6 +63,7 @@ rule sim_traces:
             labels={"figure": "traces"},
         ),
     params:
+        code=code("scripts/plot_traces.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: sim_spec(wc.sim)["figures"]["traces"],
         about=lambda wc: report_info.simulation_about(config, wc.sim),
         report=lambda wc: specs.figure_report(config, wc.sim, "traces"),
@@ -86,6 +89,7 @@ rule sim_ecp_figure:
     wildcard_constraints:
         kind="|".join(ECP_FIGURES),
     params:
+        code=code("scripts/plot_ecp.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: sim_spec(wc.sim)["figures"][wc.kind],
         about=lambda wc: report_info.simulation_about(config, wc.sim),
         report=lambda wc: specs.figure_report(config, wc.sim, wc.kind),
@@ -109,6 +113,7 @@ rule sim_rates_comparison:
             labels={"figure": "rates comparison"},
         ),
     params:
+        code=code("scripts/plot_rates_comparison.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: sim_spec(wc.sim)["figures"]["rates_comparison"],
         about=lambda wc: report_info.simulation_about(config, wc.sim),
         reference=lambda wc: report_info.simulation_about(

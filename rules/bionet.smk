@@ -8,6 +8,7 @@ rule write_sim_config:
     output:
         config=paths.sim_config("{sim}"),
     params:
+        code=code("scripts/write_sim_config.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: sim_spec(wc.sim),
     log:
         "logs/write_sim_config/{sim}.log",
@@ -35,6 +36,7 @@ rule simulate:
     wildcard_constraints:
         sim=specs.name_pattern(specs.simulations_of(config, "bionet")),
     params:
+        code=code(specs.simulator_entry({"simulator": "bionet"}), "simlib.cli"),  # reruns when the simlib code it runs changes
         python=PYTHON,
         launch=mpi_launch,
     threads: lambda wc: sim_spec(wc.sim)["ranks"]  # ranks count against --cores
@@ -57,6 +59,7 @@ rule simulate_point:
     wildcard_constraints:
         sim=specs.name_pattern(specs.simulations_of(config, "pointnet")),
     params:
+        code=code(specs.simulator_entry({"simulator": "pointnet"}), "simlib.cli"),  # reruns when the simlib code it runs changes
         python=PYTHON,
     threads: lambda wc: sim_spec(wc.sim)["threads"]  # NEST threads: one process, `threads` cores
     log:

@@ -10,6 +10,8 @@ from simlib.errors import ConfigError
 from simlib.tasks import ECP_FIGURES
 from simlib.workflow import paths, specs
 from simlib.workflow import report as report_info
+from simlib.workflow import sweeps
+from simlib.workflow.code import code_hash
 from simlib.workflow.references import reference_problems
 from simlib.workflow.simulation import sim_config_inputs
 
@@ -31,3 +33,8 @@ MPIEXEC = str(Path(PYTHON).with_name("mpiexec")) if Path(PYTHON).with_name("mpie
 
 def sim_spec(sim):
     return config["simulations"][sim]
+
+
+def code(*entries):
+    """The hash of the simlib code a rule runs (scripts relative to the workflow folder, or module:function)."""
+    return code_hash(*(str(Path(workflow.basedir) / e) if e.endswith(".py") else e for e in entries))

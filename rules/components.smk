@@ -8,6 +8,7 @@ rule cell_models:
     output:
         manifest=paths.components_manifest("{name}"),
     params:
+        code=code("scripts/cell_models.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: config["components"][wc.name],
     log:
         "logs/cell_models/{name}.log",

@@ -11,6 +11,7 @@ rule filternet:
         rates=paths.filternet_output("{stim}", "rates.h5"),
         rates_csv=paths.filternet_output("{stim}", "rates.csv"),
     params:
+        code=code("scripts/filternet.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: config["filternet"][wc.stim],
     log:
         "logs/filternet/{stim}.log",

@@ -8,6 +8,7 @@ rule make_spikes:
         h5=paths.spikes_file("{name}", "h5"),
         csv=paths.spikes_file("{name}", "csv"),
     params:
+        code=code("scripts/make_spikes.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: config["spikes"][wc.name],
     log:
         "logs/make_spikes/{name}.log",

@@ -8,6 +8,7 @@ rule build_network:
     wildcard_constraints:
         net=specs.name_pattern(config["networks"]),
     params:
+        code=code("scripts/build_network.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: specs.network_spec(config, wc.net),
     log:
         "logs/build_network/{net}.log",
@@ -25,6 +26,7 @@ rule point_network:
     wildcard_constraints:
         net=specs.name_pattern(config.get("point_networks", {})),
     params:
+        code=code("scripts/point_network.py"),  # reruns when the simlib code it runs changes
         spec=lambda wc: specs.point_network_spec(config, wc.net),
     log:
         "logs/point_network/{net}.log",

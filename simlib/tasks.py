@@ -196,12 +196,13 @@ def rates_comparison_figure(runs, circuit_config, output_png, population: str = 
 def rates_table(spikes_file, circuit_config, tstop_ms: float, output_csv, group_by: str = "pop_name") -> Path:
     """Write each group's rates over ``[0, tstop)`` (cells, mean, SD, median in Hz) for every non-virtual population.
 
-    Columns ``population,node_population,cells,mean_hz,sd_hz,median_hz``; rows in population then group
-    order; silent cells count. Groups are ``group_by`` values (the node population's name without it).
+    Columns ``population,node_population,cells,mean_hz,sd_hz,median_hz,isi_cv``; rows in population then
+    group order; silent cells count in the rates; ``isi_cv`` is the mean ISI CV of the group's cells with
+    at least 3 spikes (empty when none). Groups are ``group_by`` values (the node population's name without it).
     """
     import pandas as pd
 
-    from simlib.analysis.rates import cell_rates, population_rates
+    from simlib.analysis.rates import cell_isi_cv, cell_rates, population_rates
     from simlib.fileio import atomic_path
     from simlib.sonata.circuit import read_circuit_config
     from simlib.sonata.nodes import read_nodes
@@ -217,12 +218,14 @@ def rates_table(spikes_file, circuit_config, tstop_ms: float, output_csv, group_
             key = group_by if group_by in nodes else None
             if key is None:
                 nodes = nodes.assign(_population=population)
-            table = population_rates(cell_rates(trains, nodes, population, 0.0, float(tstop_ms)), nodes,
-                                     key or "_population")
+            group = key or "_population"
+            table = population_rates(cell_rates(trains, nodes, population, 0.0, float(tstop_ms)), nodes, group)
+            cv = cell_isi_cv(trains, nodes, population, 0.0, float(tstop_ms))
+            table["isi_cv"] = cv.groupby(nodes[group]).mean().reindex(table.index)
             tables.append(table.rename_axis("population").reset_index().assign(node_population=population))
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
-        columns=["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz"])
-    out = out[["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz"]]
+        columns=["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz", "isi_cv"])
+    out = out[["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz", "isi_cv"]]
     with atomic_path(output_csv) as tmp:
         out.to_csv(tmp, index=False, float_format="%.6g")
     return Path(output_csv)

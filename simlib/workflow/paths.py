@@ -109,6 +109,26 @@ def sim_rates(sim: str) -> str:
     return f"{sim_dir(sim)}/rates.csv"
 
 
+def sweep_dir(sweep: str) -> str:
+    """Folder of one parameter sweep: a folder per point, the tidy table."""
+    return f"{RESULTS}/sweeps/{sweep}"
+
+
+def sweep_point_rates(sweep: str, point: str) -> str:
+    """The rates table of one point of a sweep (written last: the point's rule output)."""
+    return f"{sweep_dir(sweep)}/{point}/rates.csv"
+
+
+def sweep_table(sweep: str) -> str:
+    """The tidy table of a sweep (parameter values, seed, population, rates, ISI CV)."""
+    return f"{sweep_dir(sweep)}/table.csv"
+
+
+def sweep_figure(sweep: str) -> str:
+    """The figure of a sweep: population rate against the parameter."""
+    return f"{RESULTS}/figures/sweeps/{sweep}.png"
+
+
 def manifest() -> str:
     """The list of every result with its SHA-256, the config, seeds and library versions."""
     return f"{RESULTS}/manifest.json"

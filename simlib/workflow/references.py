@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from simlib.tasks import ECP_FIGURES
+from simlib.workflow.sweeps import sweep_problems
 
 
 def reference_problems(config: dict, basedir) -> list[str]:
@@ -50,6 +51,7 @@ def reference_problems(config: dict, basedir) -> list[str]:
             problems.append(f"simulations.{sim}.backend: coreneuron needs mechanisms.coreneuron: true")
         if spec.get("functions_file") and not (Path(basedir) / spec["functions_file"]).is_file():
             problems.append(f"simulations.{sim}.functions_file: file not found: {spec['functions_file']}")
+    problems += sweep_problems(config)
     for name, spec in config.get("spikes", {}).items():
         problems += _entries(config, f"spikes.{name}", spec, ("network", "networks"))
     for stim, spec in config.get("filternet", {}).items():

@@ -109,3 +109,13 @@ def raster_about(config: dict, name: str) -> dict:
         network = config["spikes"][spec["spikes"]]["network"]
     return {"name": name, "source": source, "network": network_about(config, network),
             "group_by": spec.get("group_by", "")}
+
+
+def sweep_about(config: dict, sweep: str) -> dict:
+    """The values a sweep's captions state: base simulation, varied keys and values, seeds, tstop."""
+    spec = config["sweeps"][sweep]
+    base = simulation_about(config, spec["simulation"])
+    return {"name": sweep, "simulation": spec["simulation"], "run": base["run"], "network": base["network"],
+            "vary": [f"{key} = {', '.join(str(v) for v in values)}" for key, values in spec["vary"].items()],
+            "seeds": ", ".join(str(s) for s in spec.get("seeds", [1])),
+            "tstop_ms": spec.get("tstop_ms", base["tstop_ms"])}

@@ -45,6 +45,18 @@ def simulations_of(config: dict, simulator: str) -> list[str]:
             if spec.get("simulator", "bionet") == simulator]
 
 
+def simulator_entry(spec: dict) -> str:
+    """The simlib function that runs a ``simulations`` entry (``module:function``, for the code rerun trigger)."""
+    return f"simlib.{spec.get('simulator', 'bionet')}.simulation:simulate"
+
+
+def simulate_cores(spec: dict) -> int:
+    """Cores a simulation uses: MPI ranks (BioNet) or NEST threads (PointNet)."""
+    if spec.get("simulator", "bionet") == "pointnet":
+        return int(spec.get("threads", 1))
+    return int(spec.get("ranks", 1))
+
+
 def rates_comparison_inputs(config: dict, sim: str) -> dict[str, str]:
     """Inputs of the rates-comparison figure of ``simulations.<sim>``: both runs' outputs, this run's circuit."""
     spec = config["simulations"][sim]
@@ -111,7 +123,16 @@ def all_targets(config: dict, arch: str | None = None) -> list[str]:
         targets += [paths.spikes_file(name, fmt) for fmt in paths.SPIKE_FORMATS]
     targets += [paths.raster_figure(name) for name in config.get("figures", {}).get("rasters", {})]
     targets += [paths.filternet_output(stim, "spikes.h5") for stim in config.get("filternet", {})]
+    for sweep in config.get("sweeps", {}):
+        targets += [paths.sweep_table(sweep), paths.sweep_figure(sweep)]
     for sim, spec in config.get("simulations", {}).items():
         targets += [paths.sim_output(sim), paths.sim_rates(sim)]
         targets += [paths.sim_figure(sim, kind) for kind in spec.get("figures", {})]
     return targets
+
+
+def sweep_point_files(config: dict, sweep: str) -> dict[str, str]:
+    """``{point: its rates table}`` of every point of a sweep: the inputs of its table."""
+    from simlib.workflow.sweeps import points
+
+    return {point: paths.sweep_point_rates(sweep, point) for point in points(config["sweeps"][sweep])}

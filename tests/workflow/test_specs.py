@@ -55,7 +55,7 @@ def test_figure_report(tiny):
 
 def test_all_targets(repo, tiny):
     targets = specs.all_targets(tiny, arch="x86_64")
-    assert len(targets) == len(set(targets)) == 48
+    assert len(targets) == len(set(targets)) == 50
     for path in ("results/networks/l4_inputs/circuit_config.json", "results/networks/l4_point/circuit_config.json",
                  "results/components/point/components.json", "results/figures/l4_point/rates_comparison.png",
                  "results/sims/pointnet_tutorial/output", "results/sims/l4_point/rates.csv", "results/mechanisms/x86_64/libnrnmech.so",

@@ -137,7 +137,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     run(wf, "--configfile", "config/tiny.yaml", "--report", "report.html")
     html = (wf / "report.html").read_text()
     figures = sorted(p.relative_to(wf).as_posix() for p in (wf / "results/figures").rglob("*.png"))
-    assert len(figures) == 16
+    assert len(figures) == 17
     for png in figures:
         assert png in html, png
     assert html.count("rates.csv") >= 9 and "Measured rates (mean" in html and "not measured yet" not in html
@@ -164,6 +164,55 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
                                                        "manifest"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
+    # a changed simlib source file reruns the rules whose code reaches it (and what depends on their outputs)
+    from simlib.workflow.code import PACKAGE_ROOT
+
+    shutil.copytree(PACKAGE_ROOT / "simlib", tmp_path / "lib/simlib", ignore=shutil.ignore_patterns("__pycache__"))
+    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path / "lib")}
+
+    def planned_after_edit(module):
+        with open(tmp_path / "lib/simlib" / module, "a") as fh:
+            fh.write("\n# edited\n")
+        proc = subprocess.run([*SNAKEMAKE, "--cores", "2", "--configfile", "config/tiny.yaml", "--dry-run"], cwd=wf,
+                              capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return planned_jobs(proc.stdout + proc.stderr) if "Job stats" in proc.stdout + proc.stderr else set()
+
+    assert planned_after_edit("errors.py.unused") == set()      # a file no code reaches
+    assert planned_after_edit("pointnet/network.py") == {"all", "simulate_point", "sim_raster", "sim_traces",
+                                                          "sim_rates_comparison", "sim_rates", "manifest"}
+
+
+def planned_counts(output: str) -> dict[str, int]:
+    """Jobs per rule in the 'Job stats' table of a dry run."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {line.split()[0]: int(line.split()[1]) for line in table.splitlines()[3:] if line.strip()}
+
+
+def test_sweep_points_are_cached_jobs(repo, tmp_path):
+    """The tiny config's sweep: 3 LGN rates x 2 seeds = 6 simulations, a tidy table and a figure; adding a
+    value plans 2 more simulations (and the aggregate) only."""
+    import pandas as pd
+
+    wf = workflow_copy(repo, tmp_path)
+    run(wf, "results/sweeps/lgn_rate/table.csv", "--configfile", "config/tiny.yaml")
+    points = sorted(p.name for p in (wf / "results/sweeps/lgn_rate").iterdir() if p.is_dir())
+    assert points == [f"firing_rate_hz~{r}_seed~{s}" for r in ("100.0", "150.0", "50.0") for s in (1, 2)]
+    table = pd.read_csv(wf / "results/sweeps/lgn_rate/table.csv")
+    assert list(table.columns) == ["spikes.lgn_poisson.firing_rate_hz", "seed", "population", "cells", "mean_hz",
+                                   "sd_hz", "median_hz", "isi_cv"]
+    assert len(table) == 3 * 2 * 4 and set(table["population"]) == {"Scnn1a", "Rorb", "Nr5a1", "PV1"}
+    means = table.groupby("spikes.lgn_poisson.firing_rate_hz")["mean_hz"].mean()
+    assert means[150.0] > means[50.0]                          # more input, more output
+    point = wf / "results/sweeps/lgn_rate/firing_rate_hz~150.0_seed~2"
+    lgn = SpikeTrains.load(point / "inputs/lgn_poisson.h5")
+    assert 0.5 * 150 * 0.5 * 10 < lgn.n_spikes() < 1.5 * 150 * 0.5 * 10   # the point's rate: 150 Hz x 0.5 s x 10 cells
+    assert json.loads((point / "config.json").read_text())["run"]["tstop"] == 100.0
+    assert (wf / "results/figures/sweeps/lgn_rate.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = (wf / "config/tiny.yaml").read_text()
+    (wf / "config/tiny.yaml").write_text(text.replace("[50.0, 100.0, 150.0]", "[50.0, 100.0, 150.0, 200.0]"))
+    proc = run(wf, "results/sweeps/lgn_rate/table.csv", "--dry-run", "--configfile", "config/tiny.yaml")
+    assert planned_counts(proc.stdout + proc.stderr) == {"sweep_point": 2, "sweep_table": 1}
 
 
 @pytest.mark.parametrize("mutate, expected", [
