@@ -129,6 +129,36 @@ def cmd_plot_ecp(args) -> None:
         raise SimlibError(f"{args.report}: {exc}") from None
 
 
+def _group_by(value: str) -> str | None:
+    """``--group-by none``: no grouping (the whole population is one group)."""
+    return None if value == "none" else value
+
+
+def cmd_plot_connectivity(args) -> None:
+    from simlib.analysis.figures import connectivity_figure
+
+    connectivity_figure(args.circuit, args.output, group_by=_group_by(args.group_by), measure=args.measure,
+                        title=args.title)
+
+
+def cmd_plot_positions(args) -> None:
+    from simlib.analysis.figures import positions_figure
+
+    positions_figure(args.circuit, args.output, population=args.population, group_by=_group_by(args.group_by),
+                     projections=args.projections, title=args.title)
+
+
+def cmd_plot_activity(args) -> None:
+    from simlib.analysis.figures import activity_figure
+
+    options = {name: getattr(args, name) for name in ("bin_ms", "min_spikes", "max_pairs", "seed")
+               if hasattr(args, name)}
+    if options.get("max_pairs") == 0:
+        options["max_pairs"] = None
+    activity_figure(args.kind, args.spikes, args.circuit, args.output, (args.tstart, args.tstop),
+                    population=args.population, group_by=_group_by(args.group_by), title=args.title, **options)
+
+
 def cmd_network_info(args) -> None:
     from simlib.sonata.circuit import read_circuit_config
     from simlib.sonata.edges import edge_populations, read_edges
@@ -228,6 +258,52 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--electrodes", help="electrode CSV, for reports without positions (BMTK's)")
     p.add_argument("--title")
     p.set_defaults(func=cmd_plot_ecp)
+
+    p = sub.add_parser("plot-connectivity", help="heat map of synapses (or connections, convergence) between the "
+                                                 "groups of a network, virtual inputs included")
+    p.add_argument("circuit", help="circuit config (circuit_config.json written by build-network)")
+    p.add_argument("-o", "--output", required=True, help="PNG file")
+    p.add_argument("--group-by", default="pop_name", help="node attribute that forms the groups (default pop_name; "
+                                                          "'none': one group per population)")
+    p.add_argument("--measure", choices=("synapses", "connections", "convergence"), default="synapses",
+                   help="sum of nsyns, connected cell pairs, or synapses per target cell (default synapses)")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_plot_connectivity)
+
+    p = sub.add_parser("plot-positions", help="cell positions of a population in two projections, coloured by group")
+    p.add_argument("circuit", help="circuit config (circuit_config.json written by build-network)")
+    p.add_argument("-o", "--output", required=True, help="PNG file")
+    p.add_argument("--population", help="node population (needed when the circuit holds several)")
+    p.add_argument("--group-by", default="pop_name", help="node attribute that colours the groups (default pop_name)")
+    p.add_argument("--projections", nargs="+", default=["xz", "xy"], metavar="AB",
+                   help="axis pairs, one panel each (default: xz xy)")
+    p.add_argument("--title")
+    p.set_defaults(func=cmd_plot_positions)
+
+    for command, kind, text in (
+            ("plot-rates-boxplot", "rates_boxplot", "box plot of cell firing rates per group (silent cells count)"),
+            ("plot-rates", "rates", "each group's firing rate (Hz per cell) over time"),
+            ("plot-isi-cv", "isi_cv", "box plot of the cells' ISI coefficient of variation per group"),
+            ("plot-synchrony", "synchrony", "pairwise correlation of binned spike counts per group")):
+        p = sub.add_parser(command, help=text)
+        p.add_argument("spikes", help="spikes file (SONATA h5, CSV or NWB)")
+        p.add_argument("-o", "--output", required=True, help="PNG file")
+        p.add_argument("--circuit", required=True, help="circuit config holding the spiking population's nodes")
+        p.add_argument("--tstop", type=float, required=True, help="end of the window (ms)")
+        p.add_argument("--tstart", type=float, default=0.0, help="start of the window (ms); default 0")
+        p.add_argument("--population", help="spike population (default the file's only one)")
+        p.add_argument("--group-by", default="pop_name", help="node attribute that forms the groups (default "
+                                                              "pop_name; 'none': the whole population)")
+        if kind in ("rates", "synchrony"):
+            p.add_argument("--bin-ms", type=float, default=10.0 if kind == "rates" else 5.0,
+                           help=f"bin width (ms); default {10 if kind == 'rates' else 5}")
+        if kind == "isi_cv":
+            p.add_argument("--min-spikes", type=int, default=3, help="fewest spikes for a cell's CV; default 3")
+        if kind == "synchrony":
+            p.add_argument("--max-pairs", type=int, default=1000, help="pairs sampled per group (0: all); default 1000")
+            p.add_argument("--seed", type=int, default=0, help="seed of the pair sample; default 0")
+        p.add_argument("--title")
+        p.set_defaults(func=cmd_plot_activity, kind=kind)
     return parser
 
 
