@@ -1,8 +1,9 @@
 """The NMODL mechanisms of the Allen perisomatic/all-active fits, and compiling and loading them."""
 
 # Each *.mod file here implements the published kinetics named in its header; SpikeSource.mod
-# is the event source of virtual cells (simlib.mechanisms.events). NEURON is imported only
-# inside the functions that need it.
+# is the event source of virtual cells (simlib.mechanisms.events); VecStim.mod is our own VecStim,
+# the event source BMTK's BioNet builds virtual cells from, so BMTK runs the workflow's configs with
+# these mechanisms. NEURON is imported only inside the functions that need it.
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ MOD_DIR = Path(__file__).resolve().parent
 
 MECHANISMS = (
     "NaTs", "NaTa", "Nap", "NaV", "K_P", "K_T", "Kv3_1", "Kd", "Kv2like", "Im", "Im_v2",
-    "Ih", "SK", "Ca_HVA", "Ca_LVA", "CaDynamics", "SpikeSource",
+    "Ih", "SK", "Ca_HVA", "Ca_LVA", "CaDynamics", "SpikeSource", "VecStim",
 )
 
 _STAMP = ".simlib-nrnmech.json"

@@ -3,6 +3,7 @@
     python bmtk_run.py CONFIG.json [--timings FILE.json]          # serial
     mpiexec -n N python bmtk_run.py CONFIG.json --timings F --mpi  # MPI (set MPI_LIB_NRN_PATH)
     python bmtk_run.py --sections SWC [SWC ...]                    # hobj.all section names, JSON
+    python bmtk_run.py CONFIG.json --pandas-object-strings         # bmtk's node sets on pandas 3
 
 BioNet is run the standard way (Config.from_json, build_env, BioNetwork.from_config,
 BioSimulator.from_config, run). The phases are timed by wrapping bmtk's own methods:
@@ -70,8 +71,24 @@ def _timed(spent: dict, phase: str, fn):
     return wrapper
 
 
-def run(config_path: str, timings_path: str | None, mpi: bool) -> None:
+def object_strings() -> None:
+    """Read CSV strings as pandas 2 did (object dtype) in this process, before bmtk reads any file.
+
+    pandas 3 infers a ``str`` dtype for text columns, and bmtk 1.2's node-type look-up
+    (``types_table.find``) compares that dtype with the column's and skips the mismatch, so its
+    property node sets (``{"pop_name": "Nr5a1"}``) select no cell: clamps, reports and
+    syn_activity filters then silently apply to nothing. bmtk 1.2 was written for pandas < 3.
+    """
+    import pandas as pd
+
+    if int(pd.__version__.split(".")[0]) >= 3:
+        pd.set_option("future.infer_string", False)
+
+
+def run(config_path: str, timings_path: str | None, mpi: bool, pandas_object_strings: bool = False) -> None:
     t_start = time.perf_counter()
+    if pandas_object_strings:
+        object_strings()
     from neuron import h
 
     if mpi:
@@ -138,11 +155,13 @@ def main(argv=None) -> None:
     parser.add_argument("--timings", help="write phase timings (s) to this JSON file")
     parser.add_argument("--mpi", action="store_true", help="initialise MPI in NEURON (under mpiexec)")
     parser.add_argument("--sections", nargs="+", metavar="SWC")
+    parser.add_argument("--pandas-object-strings", action="store_true",
+                        help="read text columns as object dtype, so bmtk 1.2's node sets work on pandas 3")
     args = parser.parse_args(argv)
     if args.sections:
         sections(args.sections)
     elif args.config:
-        run(args.config, args.timings, args.mpi)
+        run(args.config, args.timings, args.mpi, args.pandas_object_strings)
     else:
         parser.error("give CONFIG or --sections SWC...")
 

@@ -13,6 +13,8 @@ from mech_protocols import CASES, SPIKING, make_soma
 EVENT_TIMES_MS = (12.25, 1.0, 5.5, 5.5, 30.0, 0.0, 17.3)   # unsorted, with a repeat and t = 0
 EVENT_DELAY_MS = 1.0
 SOURCE_GID, RELAY_GID, FIRST_SOMA_GID = 1000, 1001, 0
+VECSTIM_GID, REPLAYED_GID, EMPTY_GID, UNPLAYED_GID, VECSTIM_RELAY_GID = 2000, 2001, 2002, 2003, 2004
+REPLAYED_TIMES_MS = (3.0, 3.0, 44.5)    # played after a first Vector, which it replaces
 TSTOP_MS = 60.0
 
 
@@ -44,6 +46,25 @@ def build(h, pc):
     to_syn = pc.gid_connect(SOURCE_GID, syn)
     to_syn.delay, to_syn.weight[0] = EVENT_DELAY_MS, 1e-3
     keep += [trigger, source, relay, to_relay, target, syn, to_syn]
+    # VecStims as BMTK makes them (vs.play(h.Vector(sorted times))), one relayed through a gid connection
+    vectors = {VECSTIM_GID: h.Vector(sorted(EVENT_TIMES_MS)), REPLAYED_GID: h.Vector(REPLAYED_TIMES_MS),
+               EMPTY_GID: h.Vector()}
+    for gid in (VECSTIM_GID, REPLAYED_GID, EMPTY_GID, UNPLAYED_GID):
+        vs = h.VecStim()
+        if gid == REPLAYED_GID:
+            vs.play(h.Vector([7.0, 8.0]))
+        if gid in vectors:
+            vs.play(vectors[gid])
+        pc.set_gid2node(gid, pc.id())
+        pc.cell(gid, h.NetCon(vs, None))
+        keep.append(vs)
+    keep += list(vectors.values())
+    vs_relay = h.SpikeSource()
+    pc.set_gid2node(VECSTIM_RELAY_GID, pc.id())
+    pc.cell(VECSTIM_RELAY_GID, h.NetCon(vs_relay, None))
+    to_vs_relay = pc.gid_connect(VECSTIM_GID, vs_relay)
+    to_vs_relay.delay = EVENT_DELAY_MS
+    keep += [vs_relay, to_vs_relay]
     return keep, somas, syn
 
 

@@ -83,7 +83,7 @@ def test_load_is_idempotent_and_exposes_fit_parameters(nrnmech, bmtk_nrnmech, tm
         lib = load_mechanisms(r"{nrnmech.parent.parent}")
         assert load_mechanisms(r"{nrnmech}") == lib
         soma = h.Section(name="soma")
-        channels = [name for name in MECHANISMS if name not in ("CaDynamics", "SpikeSource")]
+        channels = [name for name in MECHANISMS if name not in ("CaDynamics", "SpikeSource", "VecStim")]
         for name in channels + ["CaDynamics"]:
             soma.insert(name)
         seg = soma(0.5)
@@ -91,6 +91,7 @@ def test_load_is_idempotent_and_exposes_fit_parameters(nrnmech, bmtk_nrnmech, tm
             getattr(seg, "gbar_" + name)
         seg.gamma_CaDynamics, seg.decay_CaDynamics = 0.01, 300.0
         assert h.SpikeSource().start < 0
+        h.VecStim().play(h.Vector([1.0]))
         try:
             load_mechanisms(r"{bmtk_nrnmech}")
         except SimlibError as err:

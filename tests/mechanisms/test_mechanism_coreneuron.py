@@ -1,4 +1,4 @@
-"""simlib's mechanisms and SpikeSource virtual cells give the same results under NEURON and CoreNEURON."""
+"""simlib's mechanisms, SpikeSource and VecStim virtual cells give the same results under NEURON and CoreNEURON."""
 
 import subprocess
 import sys
@@ -6,7 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from coreneuron_run import EVENT_DELAY_MS, EVENT_TIMES_MS, RELAY_GID, SOURCE_GID
+from coreneuron_run import (
+    EMPTY_GID,
+    EVENT_DELAY_MS,
+    EVENT_TIMES_MS,
+    RELAY_GID,
+    REPLAYED_GID,
+    REPLAYED_TIMES_MS,
+    SOURCE_GID,
+    UNPLAYED_GID,
+    VECSTIM_GID,
+    VECSTIM_RELAY_GID,
+)
 
 pytestmark = pytest.mark.slow
 DT_MS = 0.025
@@ -46,3 +57,15 @@ def test_virtual_cell_fires_at_given_times(runs, mode):
     # the synapse conductance steps up in the time step that starts at each arrival time
     rises_ms = np.flatnonzero(np.diff(run["g"]) > 0) * DT_MS
     np.testing.assert_allclose(rises_ms, np.unique(expected + EVENT_DELAY_MS), rtol=0, atol=DT_MS / 2)
+
+
+@pytest.mark.parametrize("mode", ["neuron", "coreneuron"])
+def test_vecstim_plays_its_vector(runs, mode):
+    """Our VecStim (BMTK's virtual cells): each time once, a second play() replaces the Vector, none without one."""
+    run = runs[mode]
+    expected = np.sort(EVENT_TIMES_MS)
+    # event times are t + (time - t) in floating point, as in NEURON's own VecStim: equal within rounding
+    np.testing.assert_allclose(spikes_of(run, VECSTIM_GID), expected, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(spikes_of(run, VECSTIM_RELAY_GID), expected + EVENT_DELAY_MS, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(spikes_of(run, REPLAYED_GID), REPLAYED_TIMES_MS, rtol=0, atol=1e-9)
+    assert spikes_of(run, EMPTY_GID).size == 0 and spikes_of(run, UNPLAYED_GID).size == 0
