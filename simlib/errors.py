@@ -17,6 +17,48 @@ class BuildError(SimlibError):
     """A network description cannot be built (bad properties, bad connection rule output)."""
 
 
+# Where BMTK (or the Python/numpy call it makes) raises a built-in exception for the same mistake,
+# simlib's error is also that built-in, so scripts and tests written against BMTK keep catching it.
+
+class ConfigValueError(ConfigError, ValueError):
+    """A ConfigError that BMTK raises as ValueError (invalid JSON, a negative rate, a bad time window)."""
+
+
+class ConfigTypeError(ConfigError, TypeError):
+    """A ConfigError that BMTK raises as TypeError (a seed that is not a whole number)."""
+
+
+class ConfigFileNotFoundError(ConfigError, FileNotFoundError):
+    """A configuration file that does not exist (BMTK: FileNotFoundError)."""
+
+
+class FormatValueError(FormatError, ValueError):
+    """A FormatError that BMTK raises as ValueError (node ids and timestamps of different lengths)."""
+
+
+class FormatFileNotFoundError(FormatError, FileNotFoundError):
+    """A data file that does not exist (BMTK: FileNotFoundError)."""
+
+
+class BuildValueError(BuildError, ValueError):
+    """A BuildError that BMTK raises as ValueError (an empty network name, a duplicate node_id)."""
+
+
+class BuildTypeError(BuildError, TypeError):
+    """A BuildError that BMTK raises as TypeError (a network name that is not a string)."""
+
+
+_WITH_BUILTIN = {(ConfigError, ValueError): ConfigValueError, (ConfigError, TypeError): ConfigTypeError,
+                 (ConfigError, FileNotFoundError): ConfigFileNotFoundError,
+                 (FormatError, ValueError): FormatValueError, (FormatError, FileNotFoundError): FormatFileNotFoundError,
+                 (BuildError, ValueError): BuildValueError, (BuildError, TypeError): BuildTypeError}
+
+
+def with_builtin(error: type[SimlibError], builtin: type[Exception]) -> type[SimlibError]:
+    """The subclass of `error` that is also `builtin` (e.g. ConfigError + ValueError), else `error` itself."""
+    return _WITH_BUILTIN.get((error, builtin), error)
+
+
 def where(path, field=None) -> str:
     """Format the 'file: field' prefix used by error messages."""
     path = str(path)

@@ -11,14 +11,14 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from simlib.errors import FormatError, SimlibError, show_value
+from simlib.errors import FormatError, FormatFileNotFoundError, SimlibError, show_value, with_builtin
 
 
 def require_file(path) -> Path:
-    """Return `path` as a Path, or raise FormatError if it is not an existing file."""
+    """Return `path` as a Path, or raise FormatError (also a FileNotFoundError) if it is not an existing file."""
     path = Path(path)
     if not path.is_file():
-        raise FormatError(f"{path}: file not found")
+        raise FormatFileNotFoundError(f"{path}: file not found")
     return path
 
 
@@ -45,14 +45,15 @@ def read_json(path, required: Sequence[str] = (), *, expected: str | None = None
     Raises
     ------
     FormatError (or `error`)
-        ``<path>: file not found``; ``<path>: line L, column C: invalid JSON (...)``; the top level is
-        not an object; or required keys are missing (``<path>: key 'k' missing; expected ...``).
+        ``<path>: file not found`` (also a FileNotFoundError); ``<path>: line L, column C: invalid
+        JSON (...)`` (also a ValueError, as json raises); the top level is not an object; or required
+        keys are missing (``<path>: key 'k' missing; expected ...``).
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
+        raise with_builtin(error, FileNotFoundError)(f"{path}: file not found") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
@@ -60,7 +61,8 @@ def read_json(path, required: Sequence[str] = (), *, expected: str | None = None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise error(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})") from None
+        raise with_builtin(error, ValueError)(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON "
+                                              f"({exc.msg})") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected a JSON object at the top level, got {show_value(data)}")
     missing = [key for key in required if key not in data]

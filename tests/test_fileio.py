@@ -54,3 +54,33 @@ def test_missing_keys_are_named_with_what_was_expected(tmp_path):
 def test_error_class_for_config_files(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         read_json(tmp_path / "sim.json", error=ConfigError)
+
+
+def test_missing_files_and_invalid_json_are_also_the_builtins_bmtk_raises(tmp_path):
+    """BMTK opens configs with json.load(open(path)): FileNotFoundError, and json's ValueError."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"run": {')
+    for error in (FormatError, ConfigError):
+        with pytest.raises(FileNotFoundError) as missing:
+            read_json(tmp_path / "absent.json", error=error)
+        with pytest.raises(ValueError) as invalid:
+            read_json(bad, error=error)
+        assert isinstance(missing.value, error) and isinstance(invalid.value, error)
+        assert str(missing.value) == f"{tmp_path / 'absent.json'}: file not found"
+
+
+@pytest.mark.parity
+def test_simulation_configs_fail_as_bmtks_do(tmp_path):
+    """SimulationConfig.from_json raises the built-in exception bmtk's Config.from_json raises."""
+    bmtk_config = pytest.importorskip("bmtk.simulator.core.simulation_config", reason="bmtk (oracle) not installed")
+    from simlib.config import SimulationConfig
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"run": {')
+    for path in (tmp_path / "absent.json", bad):
+        with pytest.raises(Exception) as theirs:
+            bmtk_config.SimulationConfig.from_json(str(path))
+        builtin = next(c for c in type(theirs.value).__mro__ if c.__module__ == "builtins")
+        with pytest.raises(builtin) as ours:
+            SimulationConfig.from_json(path)
+        assert isinstance(ours.value, ConfigError)

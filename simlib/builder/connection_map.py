@@ -10,7 +10,7 @@ import numpy as np
 
 from simlib.builder.nodes import NodePool
 from simlib.builder.rules import PAIRS_PER_BLOCK, Columns, DistanceRule, VectorRule, check_counts
-from simlib.errors import BuildError
+from simlib.errors import BuildError, BuildValueError
 
 ITERATORS = ("one_to_one", "one_to_all", "all_to_one")
 
@@ -73,10 +73,20 @@ class ConnectionMap:
         `names` is a name or a list of names; `rule` is a constant, a list/array consumed in
         edge order, a per-synapse function ``rule(source, target, **rule_params)`` (returning a
         tuple when `names` is a list), or a :func:`simlib.builder.vectorized` rule called on all
-        synapses at once. `values` is an alternative to a list `rule`.
+        synapses at once. `values` is an alternative to a list `rule`; give exactly one of the two.
+
+        Raises
+        ------
+        BuildValueError
+            Neither or both of `rule` and `values` (BMTK: ValueError); also a BuildError for mismatched
+            `dtypes` or reserved names.
         """
         multiple = isinstance(names, (list, tuple, np.ndarray))
         names = [str(n) for n in names] if multiple else [str(names)]
+        if (rule is None) == (values is None):
+            given = "both" if rule is not None else "neither"
+            raise BuildValueError(f"add_properties({', '.join(names)}): specify either the 'rule' or the 'values' "
+                                  f"parameter; got {given}")
         if dtypes is not None and not isinstance(dtypes, (list, tuple)):
             dtypes = [dtypes] * len(names)
         if dtypes is not None and len(dtypes) != len(names):
@@ -94,6 +104,11 @@ class ConnectionMap:
     @property
     def is_built(self) -> bool:
         return self.source_node_id is not None
+
+    def clear(self) -> None:
+        """Forget the built edges (the rule and properties stay); the next build evaluates them again."""
+        self.source_node_id = self.target_node_id = self.nsyns = None
+        self.properties = {}
 
     # --- evaluation ---------------------------------------------------------------------------
     def build(self) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from simlib.builder.connection_map import ConnectionMap, _as_pool
 from simlib.builder.nodes import Node, NodePool, NodeSet, NodeTable, is_per_node, match_mask, validate_per_node
-from simlib.errors import BuildError, ConfigError
+from simlib.errors import BuildError, BuildTypeError, BuildValueError, ConfigError
 from simlib.sonata.edges import EdgePart, write_edges
 from simlib.sonata.nodes import NodePopulationData, write_nodes
 from simlib.sonata.types_csv import write_types_csv
@@ -30,8 +30,10 @@ class NetworkBuilder:
     """
 
     def __init__(self, name: str, adaptor_cls=None, seed: int | None = None, **network_props):
-        if not isinstance(name, str) or not name:
-            raise BuildError(f"NetworkBuilder: name must be a non-empty string, got {name!r}")
+        if name is not None and not isinstance(name, str):     # as BMTK: len(name) of a non-string is a TypeError
+            raise BuildTypeError(f"NetworkBuilder: name must be a non-empty string, got {name!r}")
+        if not name:
+            raise BuildValueError(f"NetworkBuilder: name must be a non-empty string, got {name!r}")
         self.name = name
         self.network_props = network_props
         self.seed = seed
@@ -45,6 +47,8 @@ class NetworkBuilder:
         self._version = 0
         self._table: NodeTable | None = None
         self._node_objects: list[Node] | None = None
+        self._nodes_built = False       # BMTK's flags: set by build(), nodes(), edges(), save*(); see nodes_built
+        self._edges_built = False
 
     # --- nodes --------------------------------------------------------------------------------
     def add_nodes(self, N: int = 1, **properties) -> None:
@@ -80,8 +84,8 @@ class NetworkBuilder:
             existing = np.concatenate([ns.node_ids for ns in self._node_sets]) if self._node_sets else node_ids[:0]
             clash = np.intersect1d(node_ids, existing)
             if clash.size or np.unique(node_ids).size != N or (node_ids < 0).any():
-                raise BuildError(f"add_nodes: node_id values must be unique, >= 0 and unused; clashing: "
-                                 f"{clash[:5].tolist()}")
+                raise BuildValueError(f"add_nodes: node_id values must be unique, >= 0 and unused; clashing: "
+                                      f"{clash[:5].tolist()}")
             self._explicit_node_ids.update(node_ids.tolist())
         elif not self._explicit_node_ids or self._next_node_id > max(self._explicit_node_ids):
             node_ids = np.arange(self._next_node_id, self._next_node_id + N, dtype=np.int64)
@@ -97,6 +101,10 @@ class NetworkBuilder:
         self._version += 1
         self._table = None
         self._node_objects = None
+        # as BMTK, whose add_nodes clears the built nodes and edges: node pools may now select other nodes
+        self._nodes_built = self._edges_built = False
+        for cm in self._connection_maps:
+            cm.clear()
 
     def node_table(self) -> NodeTable:
         if self._table is None:
@@ -119,16 +127,40 @@ class NetworkBuilder:
 
     def nodes(self, **properties) -> NodePool:
         """Nodes matching a filter: ``value`` means ==, a list means 'in', a callable is a predicate."""
+        self._nodes_built = True
         return NodePool(self, properties)
 
     @property
+    def nodes_built(self) -> bool:
+        """True once the nodes are built (BMTK): by build(), nodes(), edges(), save() or save_nodes().
+
+        Adding nodes makes it False again (BMTK keeps it True but forgets the nodes until a forced
+        rebuild, so its ``nnodes`` then reads 0, as here).
+        """
+        return self._nodes_built
+
+    @property
+    def edges_built(self) -> bool:
+        """True once build() (or edges(), save(), save_edges(force_build=True)) built every edge type.
+
+        add_edges or add_nodes after a build make it False until the next build (BMTK keeps it True and
+        leaves the new edge type out of edges() until build() is called again).
+        """
+        return self._edges_built and all(cm.is_built for cm in self._connection_maps)
+
+    @property
     def nnodes(self) -> int:
-        return sum(ns.n for ns in self._node_sets)
+        """Number of nodes of this network, 0 until the nodes are built (BMTK's meaning)."""
+        return sum(ns.n for ns in self._node_sets) if self._nodes_built else 0
 
     @property
     def nedges(self) -> int:
-        return int(sum(cm.nsyns.size if not cm.property_specs else cm.nsyns.sum()
-                       for cm in self._connection_maps if cm.is_built))
+        """Number of synapses of the built edge types: the sum of nsyns over all pairs, 0 before build().
+
+        BMTK's meaning: it counts synapses, not SONATA rows (a pair with nsyns=3 counts 3 whether it is
+        one row with an nsyns column or three rows with per-synapse properties).
+        """
+        return int(sum(int(cm.nsyns.sum(dtype=np.int64)) for cm in self._connection_maps if cm.is_built))
 
     # --- edges --------------------------------------------------------------------------------
     def add_edges(self, source=None, target=None, connection_rule=1, connection_params=None,
@@ -160,10 +192,15 @@ class NetworkBuilder:
         return cm
 
     def build(self, force: bool = False) -> None:
-        """Evaluate every connection rule of this network."""
+        """Evaluate every connection rule of this network (those already built again only with `force`).
+
+        BMTK evaluates every rule again on each call and then counts the edges twice in ``nedges``;
+        here a second build() keeps the built edges.
+        """
         for cm in self._connection_maps:
             if force or not cm.is_built:
                 cm.build()
+        self._nodes_built = self._edges_built = True
 
     @property
     def connection_maps(self) -> list[ConnectionMap]:
@@ -172,7 +209,8 @@ class NetworkBuilder:
     def edges(self, target_nodes=None, source_nodes=None, target_network=None, source_network=None,
               **properties) -> list[dict[str, Any]]:
         """Built edges (one dict per SONATA row) matching node selections and edge-type properties."""
-        self.build()
+        if not self.edges_built:
+            self.build()
         out = []
         for cm in self._connection_maps:
             if source_network and cm.source_network_name != source_network:
@@ -263,6 +301,7 @@ class NetworkBuilder:
         pop = NodePopulationData(self.name, table.node_id, type_ids, group_id, group_index, groups)
         write_nodes(nodes_path, [pop], compression=compression)
         write_types_csv(types_path, [ns.type_row() for ns in self._node_sets], ["node_type_id"])
+        self._nodes_built = True
 
     def save_edges(self, edges_file_name: str | None = None, edge_types_file_name: str | None = None,
                    output_dir: str = ".", src_network: str | None = None, trg_network: str | None = None,
@@ -294,8 +333,8 @@ class NetworkBuilder:
             # BMTK logs a warning and writes nothing, which leaves a network without its edges file
             raise BuildError(f"save_edges: network '{self.name}': {len(unbuilt)} edge set(s) not built; call build() "
                              f"first or pass force_build=True")
-        for cm in unbuilt:
-            cm.build()
+        if unbuilt:
+            self.build()        # as BMTK's save_edges(force_build=True): every edge type of the network
         parts = []
         for cm in maps:
             src, trg, props, nsyns = self._rows(cm)
@@ -310,11 +349,18 @@ class NetworkBuilder:
         write_types_csv(types_path, rows, ["edge_type_id", "target_query", "source_query"])
 
     def clear(self) -> None:
-        """Forget all nodes and edges."""
-        self.__init__(self.name, seed=self.seed, **self.network_props)
+        """Forget the built nodes and edges, keeping what add_nodes and add_edges described (as BMTK).
+
+        The next build() evaluates every connection rule again; random rules continue their streams, so
+        they draw other edges than the first build (as in BMTK, which continues numpy's global state).
+        """
+        self._nodes_built = self._edges_built = False
+        for cm in self._connection_maps:
+            cm.clear()
 
     def __repr__(self) -> str:
-        return f"NetworkBuilder({self.name!r}, nodes={self.nnodes}, edge_types={len(self._connection_maps)})"
+        n = sum(ns.n for ns in self._node_sets)
+        return f"NetworkBuilder({self.name!r}, nodes={n}, edge_types={len(self._connection_maps)})"
 
 
 def _check_overwrite(paths, force_overwrite: bool) -> None:

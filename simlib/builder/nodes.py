@@ -170,10 +170,14 @@ class NodePool:
 
     @property
     def filter_str(self) -> str:
-        """BMTK's source_query/target_query text: "k=='v'&k2=='v2'", or '*' without a filter."""
+        """BMTK's source_query/target_query text: ``k=='v'&k2=='v2'``, or ``*`` without a filter.
+
+        Formatted as BMTK formats it, every value as ``'{}'.format(value)`` between single quotes
+        (``x=='3'``, ``ei=='['e', 'i']'``); the edge-types CSV holds this text.
+        """
         if not self.filters:
             return "*"
-        return "&".join(f"{k}=={v!r}" for k, v in self.filters.items())
+        return "&".join(f"{k}=='{v}'" for k, v in self.filters.items())
 
     def __len__(self) -> int:
         return int(self.indices.size)

@@ -319,7 +319,7 @@ def _read_frames(path: Path, source: str) -> np.ndarray:
     try:
         path = require_file(path)
     except FormatError as exc:
-        raise FormatError(f"{source}.data_file: {exc}") from None
+        raise type(exc)(f"{source}.data_file: {exc}") from None
     try:
         loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:

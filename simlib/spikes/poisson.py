@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simlib.errors import ConfigError
+from simlib.errors import ConfigTypeError, ConfigValueError
 from simlib.spikes.arrays import MS_PER, as_node_ids
 from simlib.spikes.trains import SpikeTrains
 
@@ -42,7 +42,7 @@ def _thinned_times_s(rng: np.random.Generator, rate_fn: Callable[[np.ndarray], n
     bad = ~np.isfinite(rates) | (rates < 0) | (rates > bound_hz * (1 + 1e-12))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise ConfigError(f"{_WHERE}: firing_rate: the rate function gave {float(rates[i])!r} Hz at "
+        raise ConfigValueError(f"{_WHERE}: firing_rate: the rate function gave {float(rates[i])!r} Hz at "
                           f"t={float(candidates[i])!r} s; expected finite rates in [0, {bound_hz!r}] Hz "
                           "(pass max_rate= to raise the bound)")
     return candidates[accept * bound_hz < rates]
@@ -52,9 +52,9 @@ def _check_window(times) -> tuple[float, float]:
     try:
         start, stop = (float(t) for t in times)
     except (TypeError, ValueError):
-        raise ConfigError(f"{_WHERE}: times: expected (start, stop) in seconds, got {times!r}") from None
+        raise ConfigValueError(f"{_WHERE}: times: expected (start, stop) in seconds, got {times!r}") from None
     if not (np.isfinite(start) and np.isfinite(stop) and 0.0 <= start < stop):
-        raise ConfigError(f"{_WHERE}: times: expected (start, stop) in seconds with 0 <= start < stop, "
+        raise ConfigValueError(f"{_WHERE}: times: expected (start, stop) in seconds with 0 <= start < stop, "
                           f"got {times!r}")
     return start, stop
 
@@ -64,8 +64,28 @@ def _check_rates(rates: np.ndarray, given, name: str = "firing_rate") -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         where_i = "" if rates.size == 1 else f" at index {i}"
-        raise ConfigError(f"{_WHERE}: {name}: {float(rates[i])!r}{where_i} is negative or NaN; "
+        raise ConfigValueError(f"{_WHERE}: {name}: {float(rates[i])!r}{where_i} is negative or NaN; "
                           f"expected finite rates >= 0 Hz, got {given!r}")
+
+
+def _whole_seed(seed) -> int | None:
+    """The seed as an int: None, an integer >= 0 or an integral float (``0.0``, as scripts often pass).
+
+    Raises
+    ------
+    ConfigTypeError
+        A seed that is not a whole number (BMTK, through numpy: TypeError).
+    ConfigValueError
+        A negative seed (BMTK, through numpy: ValueError).
+    """
+    if seed is None:
+        return None
+    whole = isinstance(seed, (int, np.integer)) or (isinstance(seed, (float, np.floating)) and float(seed).is_integer())
+    if isinstance(seed, bool) or not whole:
+        raise ConfigTypeError(f"PoissonSpikeGenerator: seed: expected None or a whole number >= 0, got {seed!r}")
+    if seed < 0:
+        raise ConfigValueError(f"PoissonSpikeGenerator: seed: expected None or a whole number >= 0, got {seed!r}")
+    return int(seed)
 
 
 def _node_ids_from_file(path, population: str | None) -> tuple[np.ndarray, str]:
@@ -93,7 +113,8 @@ class PoissonSpikeGenerator(SpikeTrains):
     population : str, optional
         Default population of the spikes.
     seed : int, optional
-        Seed of all streams; 0 is a valid seed (BMTK ignored it before PR #360). None draws
+        Seed of all streams; 0 is a valid seed (BMTK ignored it before PR #360), and so is a
+        float with a whole value (``0.0``; numpy and so BMTK refuse it). None draws
         fresh entropy (see :attr:`seed_entropy` to reproduce the run). The global
         ``np.random`` state is never touched.
     output_units : {'ms', 's'}
@@ -102,9 +123,8 @@ class PoissonSpikeGenerator(SpikeTrains):
 
     def __init__(self, population: str | None = None, seed: int | None = None, output_units: str = "ms"):
         super().__init__(population=population, units=output_units)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ConfigError(f"PoissonSpikeGenerator: seed: expected None or an integer >= 0, got {seed!r}")
-        self._entropy = np.random.SeedSequence(None if seed is None else int(seed)).entropy
+        seed = _whole_seed(seed)
+        self._entropy = np.random.SeedSequence(seed).entropy
         self._draws: dict[tuple[str, int], int] = {}
 
     @property
@@ -120,7 +140,7 @@ class PoissonSpikeGenerator(SpikeTrains):
         return np.random.default_rng(np.random.SeedSequence(self._entropy, spawn_key=(pop_key, node_id, k)))
 
     def add(self, node_ids, firing_rate, population: str | None = None, times=(0.0, 1.0),
-            max_rate: float | None = None) -> None:
+            abs_ref: float = 0, tau_ref: float = 0, max_rate: float | None = None) -> None:
         """Generate Poisson spike trains for `node_ids` and add them.
 
         **Rates are in Hz and `times` in SECONDS; the timestamps added are in ms** (unless
@@ -140,6 +160,8 @@ class PoissonSpikeGenerator(SpikeTrains):
             Default: the constructor's population.
         times : (float, float) or array_like
             Seconds; see `firing_rate`.
+        abs_ref, tau_ref : float
+            BMTK's refractory periods (s); only 0 is supported (plain Poisson trains).
         max_rate : float, optional
             Upper bound (Hz) of a callable rate, used for thinning. Default: 1.05 x the maximum
             over 10001 samples; an error is raised if the rate exceeds the bound.
@@ -147,11 +169,16 @@ class PoissonSpikeGenerator(SpikeTrains):
         Raises
         ------
         ConfigError
-            On negative, NaN or infinite rates; a window with stop <= start or start < 0; rate
-            and time arrays of different lengths or decreasing times.
+            On negative, NaN or infinite rates; non-zero refractory periods; a window with stop <= start or start < 0; rate
+            and time arrays of different lengths or decreasing times (each a ConfigValueError, also
+            a ValueError as BMTK raises).
         FormatError
             On invalid node ids or an unreadable nodes file.
         """
+        if abs_ref != 0 or tau_ref != 0:
+            # BMTK thins the train with a fitted rate correction for refractoriness; simlib draws Poisson trains only
+            raise ConfigValueError(f"{_WHERE}: abs_ref={abs_ref!r}, tau_ref={tau_ref!r}: refractory periods are not "
+                                   "supported (simlib draws Poisson trains); expected 0")
         if isinstance(node_ids, (str, os.PathLike)):
             ids, population = _node_ids_from_file(node_ids, population if population is not None
                                                   else self._default_population)
@@ -194,12 +221,12 @@ class PoissonSpikeGenerator(SpikeTrains):
         rates = np.asarray(firing_rate, dtype=np.float64).reshape(-1)
         instants = np.asarray(times, dtype=np.float64).reshape(-1)
         if rates.size != instants.size:
-            raise ConfigError(f"{_WHERE}: firing_rate, times: an inhomogeneous rate needs one time per rate sample, "
-                              f"but {rates.size} != {instants.size} (times={times!r})")
+            raise ConfigValueError(f"{_WHERE}: firing_rate, times: an inhomogeneous rate needs one time per rate "
+                              f"sample, but {rates.size} != {instants.size} (times={times!r})")
         _check_rates(rates, firing_rate)
         if rates.size < 2 or not np.all(np.isfinite(instants)) or np.any(np.diff(instants) < 0) \
                 or instants[0] < 0 or instants[-1] <= instants[0]:
-            raise ConfigError(f"{_WHERE}: times: expected at least 2 finite, non-decreasing times >= 0 s "
+            raise ConfigValueError(f"{_WHERE}: times: expected at least 2 finite, non-decreasing times >= 0 s "
                               f"with times[-1] > times[0], got {times!r}")
         # Plain linear interpolation: BMTK also passes the rate through a polynomial fit meant for
         # refractory correction, which is not the identity even without refractoriness.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError, SimlibError
+from simlib.errors import ConfigError, FormatError, FormatValueError, SimlibError
 from simlib.spikes.arrays import MS_PER, POP_NA, as_node_ids, as_timestamps, check_units
 from simlib.spikes.csv import read_csv, write_csv
 from simlib.spikes.formats import spike_file_type
@@ -166,13 +166,13 @@ class SpikeTrains:
         Raises
         ------
         FormatError
-            If the lengths differ, or on invalid values.
+            If the lengths differ (a FormatValueError, also a ValueError as in BMTK), or on invalid values.
         """
         pop = self._target(population)
         n_times = np.size(timestamps)
         if np.ndim(node_ids) != 0 and np.size(node_ids) != n_times:
-            raise FormatError(f"add_spikes: node_ids, timestamps: Length of node_ids and timestamps must match, "
-                              f"but {np.size(node_ids)} != {n_times}")
+            raise FormatValueError(f"add_spikes: node_ids, timestamps: Length of node_ids and timestamps must match, "
+                                   f"but {np.size(node_ids)} != {n_times}")
         times = np.array(as_timestamps(timestamps, "add_spikes", units=self._units), dtype=np.float64, copy=True)
         if np.ndim(node_ids) == 0:
             ids = np.full(times.size, as_node_ids([node_ids], "add_spikes")[0], dtype=np.int64)
@@ -233,9 +233,15 @@ class SpikeTrains:
         """Names of the populations, in the order they were first added."""
         return list(self._chunks)
 
-    def units(self) -> str:
-        """Units of the timestamps ('ms' or 's')."""
+    def units(self, population: str | None = None) -> str:
+        """Units of the timestamps ('ms' or 's'), the same for every population (BMTK takes `population` too)."""
         return self._units
+
+    def flush(self) -> None:
+        """Nothing to do: spikes are kept in memory (BMTK's API, for its file-backed buffers)."""
+
+    def close(self) -> None:
+        """Nothing to do (BMTK's API, for its file-backed buffers)."""
 
     def node_ids(self, population: str | None = None) -> np.ndarray:
         """Sorted unique ids of the nodes that spiked.
@@ -251,6 +257,20 @@ class SpikeTrains:
 
     def __len__(self) -> int:
         return sum(self._arrays(pop)[0].size for pop in self.populations)
+
+    def time_range(self, population: str | None = None) -> tuple[float, float]:
+        """(first, last) spike time of a population, in :meth:`units` (BMTK's generators have it).
+
+        Raises
+        ------
+        SimlibError
+            The population holds no spike (see :meth:`node_ids` for `population`).
+        """
+        pop = self._resolve(population)
+        times = self._arrays(pop)[1]
+        if times.size == 0:
+            raise SimlibError(f"time_range: population {pop!r} holds no spike")
+        return float(times.min()), float(times.max())
 
     def get_times(self, node_id: int, population: str | None = None, time_window=None) -> np.ndarray:
         """Sorted spike times of one node, in :meth:`units`.
@@ -308,34 +328,118 @@ class SpikeTrains:
             columns["population"] = names
         return pd.DataFrame(columns)
 
-    def spikes(self, populations=None, sort_order=None) -> Iterator[tuple[float, str, int]]:
-        """Iterate over spikes as ``(timestamp, population, node_id)`` tuples."""
+    def spikes(self, populations=None, time_window=None, sort_order=None) -> Iterator[tuple[float, str, int]]:
+        """Iterate over spikes as ``(timestamp, population, node_id)`` tuples.
+
+        `time_window` ``(start, stop)`` keeps ``start <= t <= stop`` (inclusive, as BMTK).
+        """
         ids, times, names = self._table(populations, sort_order)
+        if time_window is not None:
+            keep = (times >= time_window[0]) & (times <= time_window[1])
+            ids, times, names = ids[keep], times[keep], names[keep]
         return zip(times.tolist(), names.tolist(), ids.tolist())
 
     # ----------------------------------------------------------------------------------- comparing
-    def is_equal(self, other, err: float = 1e-5) -> bool:
-        """True if both hold the same populations, nodes and spike counts, and each node's
-        sorted times agree within `err` ms. Populations without spikes are ignored."""
+    def is_equal(self, other, populations=None, err: float = 1e-5, time_window=None) -> bool:
+        """True if both hold the same spikes: the same populations, nodes and spike counts, and each
+        node's sorted times within `err` (in our units). BMTK's ``is_equal``, with its arguments.
+
+        Parameters
+        ----------
+        other : SpikeTrains, or any object with BMTK's ``to_dataframe()`` (e.g. bmtk's SpikeTrains)
+        populations : str or list of str, optional
+            Compare only these populations (each must hold spikes in both or in neither); default all.
+        err : float
+            Largest difference of two matching timestamps.
+        time_window : (float, float), optional
+            Compare only the spikes with ``start <= t <= stop``.
+
+        Populations without spikes are ignored: BMTK counts a population its buffer knows without
+        spikes, which depends on how the trains were made.
+        """
         other = _as_trains(other)
-        mine = [p for p in self.populations if self._arrays(p)[0].size]
-        theirs = [p for p in other.populations if other._arrays(p)[0].size]
-        if sorted(mine) != sorted(theirs):
+        scale_a, scale_b = 1.0, MS_PER[other.units()] / MS_PER[self._units]
+        mine = {p for p in self.populations if self._arrays(p)[0].size}
+        theirs = {p for p in other.populations if other._arrays(p)[0].size}
+        if populations is not None:
+            wanted = {populations} if isinstance(populations, str) else set(populations)
+            mine, theirs = mine & wanted, theirs & wanted
+        if mine != theirs:
             return False
-        for pop in mine:
-            ids_a, times_a = self._sorted_by_node(pop)
-            ids_b, times_b = other._sorted_by_node(pop)
-            if not np.array_equal(ids_a, ids_b):
-                return False
-            if not np.allclose(times_a * MS_PER[self._units], times_b * MS_PER[other.units()],
-                               rtol=0.0, atol=err):
+        for pop in sorted(mine):
+            ids_a, times_a = _windowed(*self._sorted_by_node(pop), time_window, scale_a)
+            ids_b, times_b = _windowed(*other._sorted_by_node(pop), time_window, scale_b)
+            if not np.array_equal(ids_a, ids_b) or not np.allclose(times_a, times_b, rtol=0.0, atol=err):
                 return False
         return True
+
+    def is_subset(self, other, err: float = 1e-5, strict: bool = False) -> bool:
+        """True if every spike (population, node, time within `err`) of these trains is in `other`.
+
+        BMTK's ``is_subset``, which ``<=`` and ``<`` call. With `strict`, also False when both hold
+        the same populations with the same number of spikes each (BMTK's test for "equal"). As in
+        BMTK, a population holding more spikes here than in `other` is not a subset, and a spike
+        matches any spike of its node in `other` within `err` (repeated times are not counted).
+        """
+        other = _as_trains(other)
+        scale = MS_PER[other.units()] / MS_PER[self._units]
+        same_counts = set(self.populations) == set(other.populations)
+        for pop in self.populations:
+            ids_a, times_a = self._sorted_by_node(pop)
+            ids_b, times_b = other._sorted_by_node(pop) if pop in other.populations else (_EMPTY_IDS, _EMPTY_TIMES)
+            same_counts &= ids_a.size == ids_b.size
+            if ids_a.size == 0:
+                continue
+            if ids_a.size > ids_b.size:
+                return False
+            # per node: the nearest spike of that node in `other` to each of ours (both sorted by node, time)
+            times_b = times_b * scale
+            nodes, first = np.unique(ids_a, return_index=True)
+            lo, hi = np.searchsorted(ids_b, nodes, side="left"), np.searchsorted(ids_b, nodes, side="right")
+            if np.any(lo == hi):
+                return False                            # a node that does not spike in `other`
+            bounds = np.append(first, ids_a.size)
+            for k in range(nodes.size):
+                ours, node_times = times_a[bounds[k]:bounds[k + 1]], times_b[lo[k]:hi[k]]
+                j = np.searchsorted(node_times, ours)
+                before = node_times[np.maximum(j - 1, 0)]
+                after = node_times[np.minimum(j, node_times.size - 1)]
+                if np.any(np.minimum(np.abs(ours - before), np.abs(ours - after)) > err):
+                    return False
+        return not (strict and same_counts)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, SpikeTrains) and not hasattr(other, "to_dataframe"):
             return NotImplemented
         return self.is_equal(other)
+
+    def __ne__(self, other) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __le__(self, other) -> bool:
+        """BMTK: "is a subset of" (:meth:`is_subset`)."""
+        if not isinstance(other, SpikeTrains) and not hasattr(other, "to_dataframe"):
+            return NotImplemented
+        return self.is_subset(other)
+
+    def __lt__(self, other) -> bool:
+        """BMTK: "is a strict subset of" (:meth:`is_subset` with ``strict=True``)."""
+        if not isinstance(other, SpikeTrains) and not hasattr(other, "to_dataframe"):
+            return NotImplemented
+        return self.is_subset(other, strict=True)
+
+    def __ge__(self, other) -> bool:
+        """BMTK: `other` is a subset of these trains."""
+        if not isinstance(other, SpikeTrains) and not hasattr(other, "to_dataframe"):
+            return NotImplemented
+        return _as_trains(other).is_subset(self)
+
+    def __gt__(self, other) -> bool:
+        """BMTK: `other` is a strict subset of these trains."""
+        if not isinstance(other, SpikeTrains) and not hasattr(other, "to_dataframe"):
+            return NotImplemented
+        return _as_trains(other).is_subset(self, strict=True)
 
     __hash__ = None
 
@@ -377,6 +481,16 @@ class SpikeTrains:
         kind = spike_file_type(path, file_type)
         writers = {"sonata": self.to_sonata, "csv": self.to_csv, "nwb": self.to_nwb}
         writers[kind](path, **kw)
+
+
+def _windowed(ids: np.ndarray, times: np.ndarray, window, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes sorted by node and time, times scaled by `scale`, kept in the inclusive `window` if given."""
+    times = times * scale
+    if window is None:
+        return ids, times
+    start, stop = window
+    keep = (times >= start) & (times <= stop)
+    return ids[keep], times[keep]
 
 
 def _as_trains(other) -> SpikeTrains:

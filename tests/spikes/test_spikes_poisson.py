@@ -190,10 +190,23 @@ def test_rate_function_above_bound():
         gen.add([0], firing_rate=lambda t: np.full(np.shape(t), 50.0), times=(0.0, 1.0), max_rate=10.0)
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "abc", True])
-def test_bad_seed(seed):
-    with pytest.raises(ConfigError, match="seed: expected None or an integer >= 0"):
+@pytest.mark.parametrize("seed, builtin", [(-1, ValueError), (1.5, TypeError), ("abc", TypeError),
+                                           (True, TypeError)])
+def test_bad_seed(seed, builtin):
+    """Also the built-in exception BMTK raises (numpy's seed checks: TypeError, ValueError for -1)."""
+    with pytest.raises(ConfigError, match="seed: expected None or a whole number >= 0") as exc:
         PoissonSpikeGenerator(seed=seed)
+    assert isinstance(exc.value, builtin)
+
+
+@pytest.mark.parametrize("seed", [0.0, 7.0, np.float64(7.0), np.int32(7)])
+def test_whole_float_seeds_are_the_integer_seeds(seed):
+    """A seed written 0.0 or 7.0 in a script is that integer seed."""
+    gen, ref = PoissonSpikeGenerator(seed=seed), PoissonSpikeGenerator(seed=int(seed))
+    gen.add([0, 1], 20.0)
+    ref.add([0, 1], 20.0)
+    assert gen.seed_entropy == int(seed)
+    np.testing.assert_array_equal(gen.to_dataframe()["timestamps"], ref.to_dataframe()["timestamps"])
 
 
 def test_bad_node_ids():
