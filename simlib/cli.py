@@ -65,6 +65,21 @@ def cmd_pointnet(args) -> None:
         print(path)
 
 
+def cmd_popnet(args) -> None:
+    from simlib.popnet.simulation import rates_summary, simulate
+
+    result = simulate(args.config, group_by=args.group_by)
+    print(rates_summary(result))
+    print(result.rates_file)
+    if args.figure:
+        from simlib.analysis.output import save_figure
+        from simlib.analysis.popnet import plot_rates_popnet
+
+        ax = plot_rates_popnet(result.rates_file, labels=result.labels, title=args.config)
+        save_figure(ax.figure, args.figure)
+        print(args.figure)
+
+
 def cmd_spikes_poisson(args) -> None:
     from simlib.spikes import PoissonSpikeGenerator
     from simlib.tasks import make_poisson_spikes
@@ -232,6 +247,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="NEST rng_seed, 1..2^32-1 (default: run.seed, else NEST's default)")
     p.add_argument("--timings", help="write the phase timings (s) to this JSON file")
     p.set_defaults(func=cmd_pointnet)
+
+    p = sub.add_parser("popnet", help="run a SONATA/BMTK PopNet simulation config (population-density LIF "
+                       "populations, DiPDE's method); writes the rates file")
+    p.add_argument("config", help="simulation config JSON (run.dt in seconds, as BMTK's PopNet)")
+    p.add_argument("--group-by", help="node attribute forming the populations (default run.group_by, else "
+                                      "node_type_id)")
+    p.add_argument("--figure", help="also draw the rates (one line per population) into this PNG")
+    p.set_defaults(func=cmd_popnet)
 
     p = sub.add_parser("filternet", help="LGN firing rates and spikes from a visual stimulus "
                        "(a BMTK FilterNet config, e.g. config.filternet.json)")
