@@ -84,6 +84,10 @@ class Population:
     def rows(self, node_ids) -> np.ndarray:
         """Table row of each node id (FormatError naming the first missing ids)."""
         node_ids = np.asarray(node_ids, dtype=np.int64)
+        if node_ids.size and 0 <= node_ids.min() and node_ids.max() < self._row_of.size:
+            rows = self._row_of[node_ids]       # ids in range (the usual case): one pass, no temporaries
+            if rows.min() >= 0:
+                return rows
         bad = (node_ids < 0) | (node_ids >= self._row_of.size)
         rows = np.where(bad, -1, self._row_of[np.clip(node_ids, 0, max(self._row_of.size - 1, 0))])
         if np.any(rows < 0):

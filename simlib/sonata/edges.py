@@ -14,7 +14,8 @@ from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
 from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
-from simlib.sonata.columns import data_frame, population_columns
+from simlib.sonata.columns import data_frame, distinct_ids, population_columns, type_rows
+from simlib.sonata.types_csv import read_types_columns
 
 
 @dataclass
@@ -245,7 +246,7 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
         gids = sorted(int(k) for k in grp.keys() if k.isdigit())
         groups = [{k: from_h5_array(v) for k, v in grp[str(g)].items() if isinstance(v, h5py.Dataset)}
                   for g in gids]
-        bad = np.setdiff1d(np.unique(arrays["edge_group_id"]), gids)
+        bad = np.setdiff1d(distinct_ids(arrays["edge_group_id"]), gids)
         if bad.size:
             raise FormatError(f"{path}: '{base}/edge_group_id' refers to missing groups {bad.tolist()}")
         for gid, cols in enumerate(groups):
@@ -257,6 +258,62 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
         return EdgePopulationData(name, str(src_pop), str(trg_pop), arrays["source_node_id"],
                                   arrays["target_node_id"], arrays["edge_type_id"], arrays["edge_group_id"],
                                   arrays["edge_group_index"], groups)
+
+
+@dataclass
+class EdgeTable:
+    """One edge population as columns, the edge-types table kept per type (not yet spread over the edges).
+
+    On millions of edges, spreading the types' string columns over every edge (an object array
+    each) and building a DataFrame costs seconds and gigabytes; simulators that group edges by
+    type ask :attr:`types` and :attr:`type_row` instead. :meth:`data_frame` is what
+    :func:`read_edges` returns.
+    """
+
+    name: str
+    source_population: str
+    target_population: str
+    path: str
+    own: dict[str, np.ndarray]      # per-edge datasets and group properties, file order
+    type_ids: np.ndarray            # the types table's edge_type_id, one per row of `types`
+    types: dict[str, np.ndarray]    # the types table's columns that no edge gives itself, one value per type
+    type_row: np.ndarray            # row of `types` of each edge, file order
+
+    def __len__(self) -> int:
+        return int(self.type_row.size)
+
+    def column(self, name: str) -> np.ndarray | None:
+        """One value per edge (file order): the edge's own, else its type's; None if neither has ``name``."""
+        if name in self.own:
+            return self.own[name]
+        if name in self.types:
+            return self.types[name][self.type_row]
+        return None
+
+    def data_frame(self):
+        """The DataFrame of :func:`read_edges`."""
+        columns = {**self.own, **{name: values[self.type_row] for name, values in self.types.items()}}
+        df = data_frame(columns, keep_dtype=self.types)
+        df.attrs.update(population=self.name, source_population=self.source_population,
+                        target_population=self.target_population, path=self.path)
+        return df
+
+
+def read_edge_table(path, types_path, population: str | None = None) -> EdgeTable:
+    """Read an edge population and its edge-types table as an :class:`EdgeTable`.
+
+    Raises
+    ------
+    FormatError
+        Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
+    """
+    pop = read_edge_population(path, population)
+    own, _ = population_columns(pop, "edge", EDGE_DATASETS, None, path)
+    types = read_types_columns(types_path, "edge_type_id")
+    row = type_rows(types["edge_type_id"], pop.edge_type_id, types_path, "edge_type_id", path)
+    row = row.astype(np.min_scalar_type(max(len(types["edge_type_id"]) - 1, 0)))   # a few types: small indices
+    return EdgeTable(pop.name, pop.source_population, pop.target_population, str(Path(path)), own,
+                     types["edge_type_id"], {k: v for k, v in types.items() if k not in own}, row)
 
 
 def read_edges(path, types_path=None, population: str | None = None):
@@ -272,6 +329,8 @@ def read_edges(path, types_path=None, population: str | None = None):
     FormatError
         Missing datasets or groups, inconsistent lengths, or edge types missing from the table.
     """
+    if types_path is not None:
+        return read_edge_table(path, types_path, population).data_frame()
     pop = read_edge_population(path, population)
     columns, from_types = population_columns(pop, "edge", EDGE_DATASETS, types_path, path)
     df = data_frame(columns, keep_dtype=from_types)

@@ -8,11 +8,13 @@ import sys
 import textwrap
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from simlib.builder import NetworkBuilder
+from simlib.builder import NetworkBuilder, vectorized
 from simlib.circuit import Circuit, add_weight_function
 from simlib.errors import ConfigError, FormatError
+from simlib.sonata import read_edges
 
 
 def build(tmp_path, *, gaps=False, weight_function=None, delay=True):
@@ -96,6 +98,77 @@ def test_edges_sorted_by_target_with_weights_delays_and_nsyns(tmp_path):
     mine = circuit.edges(refs[0], targets={"V1": np.array([1, 3])})
     assert sorted(zip(mine.source.tolist(), mine.target.tolist())) == [(0, 3), (1, 3), (2, 3), (3, 1)]
     assert len(circuit.edges(refs[0], targets={"LGN": np.array([0])})) == 0
+
+
+def _expected_table(ref, targets=None):
+    """What Edges.table held when it was built eagerly: read_edges, edges onto the targets, stably by target."""
+    df = read_edges(ref.edges_file, ref.edge_types_file, population=ref.name)
+    if targets is not None:
+        df = df.iloc[np.flatnonzero(np.isin(df["target_node_id"].to_numpy(), targets.get("V1", [])))]
+    return df.iloc[np.argsort(df["target_node_id"].to_numpy(), kind="stable")].reset_index(drop=True)
+
+
+def _expected_combinations(table, *names):
+    """Combinations as text, first-seen order, and the edge types of each."""
+    def as_text(column):
+        return column.astype(object).where(column.notna(), None).map(str)
+
+    text = as_text(table[names[0]])
+    for name in names[1:]:
+        text = text + "|" + as_text(table[name])
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object))
+    types = [sorted(np.unique(table["edge_type_id"].to_numpy()[codes == c]).tolist()) for c in range(len(uniques))]
+    return codes, [tuple(u.split("|")) for u in uniques], types
+
+
+def test_edge_table_columns_and_combinations(tmp_path):
+    """Edge-type columns stay per type; the table, columns and combinations are what the full table gives."""
+    circuit = build(tmp_path)
+    ref = circuit.edge_populations()[0]
+    for targets in (None, {"V1": np.array([3, 1])}):
+        edges = circuit.edges(ref, targets)
+        expected = _expected_table(ref, targets)
+        pd.testing.assert_frame_equal(edges.table, expected, check_exact=True)
+        assert edges.table.attrs == expected.attrs
+        for name in expected.columns:
+            assert np.asarray(edges.column(name), dtype=object).tolist() == expected[name].to_numpy(object).tolist()
+        np.testing.assert_array_equal(edges.edge_type_id, expected["edge_type_id"])
+        found = edges.combinations("model_template", "dynamics_params")
+        codes, values, types = _expected_combinations(expected, "model_template", "dynamics_params")
+        np.testing.assert_array_equal(found.codes, codes)
+        assert (found.values, found.type_ids) == (values, types)
+
+
+def test_combinations_merge_types_and_read_per_edge_columns(tmp_path):
+    """Two edge types alike are one combination; a per-edge column is combined per edge."""
+    net = NetworkBuilder("V1")
+    net.add_nodes(N=4, pop_name="e", model_type="point_process")
+    for tag in ("a", "b", "a"):       # types 100 and 102 alike, their edges interleaved by target
+        net.add_edges(source={"pop_name": "e"}, target={"pop_name": "e"}, connection_rule=lambda s, t: s.node_id % 2,
+                      syn_weight=1.0, delay=1.0, model_template="static_synapse", tag=tag)
+    per_edge = net.add_edges(source={"pop_name": "e"}, target={"pop_name": "e"}, connection_rule=1, syn_weight=2.0,
+                             delay=1.0, model_template="static_synapse", tag="c")
+    per_edge.add_properties("dynamics_params", dtypes=object,
+                            rule=vectorized(lambda s, t: np.where(t["node_id"] < 2, "b.json", "c.json")))
+    net.build()
+    net.save(str(tmp_path))
+    networks = {"nodes": [{"nodes_file": str(tmp_path / "V1_nodes.h5"),
+                           "node_types_file": str(tmp_path / "V1_node_types.csv")}],
+                "edges": [{"edges_file": str(tmp_path / "V1_V1_edges.h5"),
+                           "edge_types_file": str(tmp_path / "V1_V1_edge_types.csv")}]}
+    edges = Circuit(networks, source="sim.json").edges(Circuit(networks).edge_populations()[0])
+    for names in (("model_template", "tag"), ("model_template", "dynamics_params"), ("no_such", "tag")):
+        found = edges.combinations(*names)
+        table = edges.table.assign(no_such=None)
+        codes, values, types = _expected_combinations(table, *names)
+        np.testing.assert_array_equal(found.codes, codes)
+        assert [tuple(str(v) for v in combo) for combo in found.values] == values
+        assert found.type_ids == types
+    found = edges.combinations("model_template", "tag")
+    assert found.values == [("static_synapse", "a"), ("static_synapse", "b"), ("static_synapse", "c")]
+    assert found.type_ids == [[100, 102], [101], [103]]
+    found = edges.combinations("dynamics_params")        # per edge: none where type 103's property is absent
+    assert found.values == [(None,), ("b.json",), ("c.json",)] and found.type_ids == [[100, 101, 102], [103], [103]]
 
 
 def test_weight_functions_resolved_per_edge(tmp_path):
