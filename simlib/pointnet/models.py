@@ -203,19 +203,12 @@ def synapse_groups(edges: Edges, components: Mapping, cache: dict | None = None)
         A missing or malformed dynamics_params file.
     """
     cache = {} if cache is None else cache
-    df = edges.table
-    n = len(edges)
-    if not n:
+    if not len(edges):
         return []
-    templates, params = _column(df, "model_template"), _column(df, "dynamics_params")
-    codes, n_groups = _group_codes(templates, params)
-    type_ids_all = df["edge_type_id"].to_numpy() if "edge_type_id" in df else np.full(n, -1)
+    found = edges.combinations("model_template", "dynamics_params")
     groups = []
-    for code in range(n_groups):
-        rows = np.flatnonzero(codes == code)
-        first = int(rows[0])
-        type_ids = sorted(np.unique(type_ids_all[rows]).tolist())
-        template, name = templates.iat[first], params.iat[first]
+    for code, ((template, name), type_ids) in enumerate(zip(found.values, found.type_ids)):
+        rows = np.flatnonzero(found.codes == code)
         model = DEFAULT_SYNAPSE if is_null(template) else str(template).strip().removeprefix("nest:")
         path, values = None, {}
         if not is_null(name):
@@ -259,13 +252,14 @@ def point_weights(edges: Edges) -> np.ndarray:
     An edge whose weight comes from a user weight function keeps the function's value (BMTK's
     PointNet multiplies only ``syn_weight`` and its built-in functions that return it).
     """
+    codes, names = edges.labels("weight_function")     # decided per name (per edge type), not per edge
+    used = np.bincount(codes, minlength=len(names)) > 0
+    own = [code for code, name in enumerate(names) if used[code] and not is_null(name) and not returns_syn_weight(
+        weight_function(str(name), source=f"{edges.where}: weight_function"))]
+    if not own:
+        return edges.weight * edges.nsyns
     factor = edges.nsyns.astype(float)
-    df = edges.table
-    if "weight_function" in df:
-        names = df["weight_function"].astype(object).to_numpy()
-        for name in {v for v in names if not is_null(v)}:
-            if not returns_syn_weight(weight_function(str(name), source=f"{edges.where}: weight_function")):
-                factor[names == name] = 1.0
+    factor[np.isin(codes, own)] = 1.0
     return edges.weight * factor
 
 
