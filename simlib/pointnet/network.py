@@ -192,8 +192,9 @@ class PointNetwork:
             if group.model not in nest.synapse_models:
                 raise ConfigError(f"{group.describe(edges.where)}: '{group.model}' is not a NEST synapse model; "
                                   "expected e.g. static_synapse, stdp_synapse, tsodyks2_synapse")
+            every = group.rows.size == len(edges)      # the only group (its rows are 0..n-1): slices, not copies
             for beg in range(0, group.rows.size, BLOCK_EDGES):
-                rows = group.rows[beg:beg + BLOCK_EDGES]
+                rows = slice(beg, beg + BLOCK_EDGES) if every else group.rows[beg:beg + BLOCK_EDGES]
                 spec = {**group.params, "synapse_model": group.model, "weight": weights[rows],
                         "delay": edges.delay[rows]}
                 try:
@@ -201,6 +202,6 @@ class PointNetwork:
                 except nest.NESTError as exc:
                     raise ConfigError(f"{group.describe(edges.where)}: NEST cannot connect: {nest_message(exc)}") \
                         from None
-                total += rows.size
+                total += len(spec["weight"])
         self.n_connections += total
         return total
