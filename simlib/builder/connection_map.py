@@ -142,7 +142,7 @@ class ConnectionMap:
         if isinstance(c, VectorRule):
             return self._concat(list(self._vector_blocks(c, n_src, n_trg)))
         if callable(c):
-            return self._per_pair(functools.partial(c, **self.params), n_src, n_trg)
+            return self._per_pair(functools.partial(c, **self.params) if self.params else c, n_src, n_trg)
         if isinstance(c, list) or (isinstance(c, np.ndarray) and c.ndim == 1):
             return self._from_list(np.asarray(c, dtype=object), n_src, n_trg)
         if isinstance(c, np.ndarray) and c.ndim == 2:
@@ -169,9 +169,12 @@ class ConnectionMap:
         block = max(1, PAIRS_PER_BLOCK // n_src)
         src_base = self.source_nodes.indices
         trg_base = self.target_nodes.indices
+        # pair rows in the smallest dtypes that hold them: less memory traffic per block, no later compaction
+        s_type, t_type = np.min_scalar_type(max(n_src - 1, 0)), np.min_scalar_type(max(n_trg - 1, 0))
+        s_row = np.arange(n_src, dtype=s_type)
         for beg in range(0, n_trg, block):
-            t_local = np.arange(beg, min(n_trg, beg + block))
-            s = np.tile(np.arange(n_src), t_local.size)
+            t_local = np.arange(beg, min(n_trg, beg + block), dtype=t_type)
+            s = np.tile(s_row, t_local.size)
             t = np.repeat(t_local, n_src)
             counts = rule(Columns(self.source_nodes, src_base[s]), Columns(self.target_nodes, trg_base[t]),
                           self._rng, **self.params)
@@ -179,10 +182,11 @@ class ConnectionMap:
             if counts.shape not in ((), s.shape):
                 raise BuildError(f"{self.context}: vectorized rule '{rule.name}' returned shape {counts.shape}; "
                                  f"expected one count per pair of the block, shape {s.shape}")
-            yield _nonzero(s, t, np.broadcast_to(counts, s.shape))
+            yield _nonzero(s, t, np.broadcast_to(counts, s.shape), compact_rows=False)
 
     def _per_pair(self, fn, n_src: int, n_trg: int):
-        # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair.
+        # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair, in
+        # BMTK's order (a rule drawing from a shared random generator then draws the same numbers).
         srcs, trgs = list(self.source_nodes), list(self.target_nodes)
         if self.iterator == "one_to_one":
             values = [fn(s, t) for s in srcs for t in trgs]
@@ -254,10 +258,15 @@ class ConnectionMap:
         return f"ConnectionMap({self.context})"
 
 
-def _nonzero(s: np.ndarray, t: np.ndarray, counts: np.ndarray):
-    """Keep the pairs with synapses, in compact dtypes (rows < 2**32, small counts)."""
+def _nonzero(s: np.ndarray, t: np.ndarray, counts: np.ndarray, compact_rows: bool = True):
+    """Keep the pairs with synapses, in compact dtypes (rows < 2**32, small counts).
+
+    `compact_rows=False` when `s` and `t` already come in the smallest dtypes of their ranges.
+    """
     keep = counts > 0
-    return _compact(s[keep]), _compact(t[keep]), _compact(counts[keep])
+    if compact_rows:
+        return _compact(s[keep]), _compact(t[keep]), _compact(counts[keep])
+    return s[keep], t[keep], _compact(counts[keep])
 
 
 def _target_major(counts: np.ndarray):

@@ -208,7 +208,9 @@ def check_counts(values, rule_name: str, context: str) -> np.ndarray:
     elif arr.dtype.kind not in "iu":
         raise BuildError(f"{context}: connection rule '{rule_name}' returned values of type {arr.dtype}; "
                          f"expected whole numbers of synapses >= 0")
-    arr = arr.astype(np.int64)
+    if arr.dtype.kind == "u":       # already whole and >= 0: no copy (vectorised rules return uint8 and such)
+        return arr
+    arr = arr.astype(np.int64, copy=False)
     if (arr < 0).any():
         raise BuildError(f"{context}: connection rule '{rule_name}' returned a negative synapse count "
                          f"{int(arr[arr < 0][0])}; expected whole numbers >= 0")

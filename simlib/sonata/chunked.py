@@ -90,7 +90,8 @@ class ChunkWriter:
         # max_in_flight chunks wait, which bounds memory
         tail = (0,) * (len(self.ds.shape) - 1)
         for i in range(0, len(data), self.step):
-            block = np.array(data[i:i + self.step], dtype=self.ds.dtype)
+            # a private copy in the dataset's dtype (the caller may reuse `data`); _encode reads it as is
+            block = np.array(data[i:i + self.step], dtype=self.ds.dtype, order="C")
             self.in_flight.append(((self.pos + i,) + tail, self.pool.submit(self._encode, block)))
             while len(self.in_flight) > self.max_in_flight:
                 self._store_oldest()
@@ -101,8 +102,11 @@ class ChunkWriter:
         self.ds.id.write_direct_chunk(offset, future.result())
 
     def _encode(self, block: np.ndarray) -> bytes:
-        chunk = np.zeros(self.ds.chunks, dtype=self.ds.dtype)  # edge chunks are stored full size
-        chunk[: len(block)] = block
+        if block.shape == self.ds.chunks:
+            chunk = block
+        else:  # the last chunk, stored full size (zero padded) as HDF5 stores edge chunks
+            chunk = np.zeros(self.ds.chunks, dtype=self.ds.dtype)
+            chunk[: len(block)] = block
         size = chunk.dtype.itemsize
         raw = chunk.view(np.uint8).reshape(-1, size).T.tobytes() if self.ds.shuffle and size > 1 else chunk.tobytes()
         return zlib.compress(raw, self.level)

@@ -71,11 +71,14 @@ def _search(sorted_ids: np.ndarray, value: int) -> int:
 def _target_chunks(parts: list[EdgePart]) -> list[int]:
     """Target-id boundaries so that each chunk holds about CHUNK_ROWS rows."""
     top = max((int(p.target_node_id[-1]) for p in parts if p.target_node_id.size), default=-1)
-    counts = np.zeros(top + 2, dtype=np.int64)
+    # rows with target <= t, by binary search in each (sorted) part: no pass over the rows
+    cum = np.zeros(top + 2, dtype=np.int64)
     for p in parts:
-        if p.target_node_id.size:
-            counts[: top + 1] += np.bincount(p.target_node_id, minlength=top + 1)
-    cum = np.cumsum(counts)
+        trg = p.target_node_id
+        if trg.size:
+            last = int(trg[-1])      # queries in the part's own dtype (no widened copy of the part)
+            cum[: last + 1] += np.searchsorted(trg, np.arange(last + 1, dtype=trg.dtype), side="right")
+            cum[last + 1:] += trg.size
     marks = np.searchsorted(cum, np.arange(CHUNK_ROWS, cum[-1] if cum.size else 0, CHUNK_ROWS), side="left") + 1
     return sorted(set([0, *marks.tolist(), top + 1]))
 
