@@ -34,3 +34,27 @@ rule point_network:
         "../envs/network.yaml"
     script:
         "../scripts/point_network.py"
+
+
+rule network_figure:
+    input:
+        circuit=paths.circuit_config("{net}"),
+    output:
+        png=report(
+            paths.network_figure("{net}", "{kind}"),
+            caption="../report/network_figure.rst",
+            category=report_info.CATEGORIES["network"],
+            subcategory="{net}",
+            labels={"figure": "{kind}"},
+        ),
+    wildcard_constraints:
+        kind="|".join(paths.NETWORK_FIGURES),
+    params:
+        code=code("scripts/plot_network.py"),  # reruns when the simlib code it runs changes
+        about=lambda wc: report_info.network_figure_about(config, wc.net),
+    log:
+        "logs/network_figure/{net}_{kind}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/plot_network.py"

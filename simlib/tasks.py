@@ -202,7 +202,8 @@ def rates_table(spikes_file, circuit_config, tstop_ms: float, output_csv, group_
     """
     import pandas as pd
 
-    from simlib.analysis.rates import cell_isi_cv, cell_rates, population_rates
+    from simlib.analysis.isi import isi_cv
+    from simlib.analysis.rates import cell_rates, population_rates
     from simlib.fileio import atomic_path
     from simlib.sonata.circuit import read_circuit_config
     from simlib.sonata.nodes import read_nodes
@@ -220,8 +221,11 @@ def rates_table(spikes_file, circuit_config, tstop_ms: float, output_csv, group_
                 nodes = nodes.assign(_population=population)
             group = key or "_population"
             table = population_rates(cell_rates(trains, nodes, population, 0.0, float(tstop_ms)), nodes, group)
-            cv = cell_isi_cv(trains, nodes, population, 0.0, float(tstop_ms))
-            table["isi_cv"] = cv.groupby(nodes[group]).mean().reindex(table.index)
+            if population in trains.populations:
+                cv = isi_cv(trains, nodes, group, t_range=(0.0, float(tstop_ms)), population=population)["isi_cv"]
+                table["isi_cv"] = cv.groupby(nodes[group]).mean().reindex(table.index)
+            else:
+                table["isi_cv"] = float("nan")
             tables.append(table.rename_axis("population").reset_index().assign(node_population=population))
     out = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(
         columns=["population", "node_population", "cells", "mean_hz", "sd_hz", "median_hz", "isi_cv"])

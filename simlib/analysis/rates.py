@@ -112,27 +112,6 @@ def plot_rates_comparison(runs: Sequence[tuple[str, pd.Series]], nodes: pd.DataF
     return list(axes)
 
 
-def cell_isi_cv(spikes, nodes: pd.DataFrame, population: str, t_start_ms: float, t_stop_ms: float,
-                min_spikes: int = 3) -> pd.Series:
-    """Coefficient of variation (SD / mean) of each cell's inter-spike intervals in the window.
-
-    NaN for cells with fewer than ``min_spikes`` spikes (1 for a Poisson train, 0 for a regular one).
-    """
-    from simlib.spikes import SpikeTrains
-
-    trains = spikes if isinstance(spikes, SpikeTrains) else SpikeTrains.load(spikes)
-    cv = pd.Series(np.nan, index=nodes.index, dtype=float)
-    if population in trains.populations:
-        df = trains.to_dataframe(populations=[population], with_population_col=False)
-        df = df[(df["timestamps"] >= t_start_ms) & (df["timestamps"] < t_stop_ms)].sort_values(
-            ["node_ids", "timestamps"], kind="stable")
-        for node, times in df.groupby("node_ids")["timestamps"]:
-            if len(times) >= max(min_spikes, 2) and node in cv.index:
-                isi = np.diff(times.to_numpy())
-                cv[node] = float(isi.std() / isi.mean()) if isi.mean() > 0 else np.nan
-    return cv
-
-
 def plot_rate_vs_parameter(table: pd.DataFrame, parameter: str, group: str = "population", ax=None,
                            title: str | None = None):
     """Mean ± SD over seeds of each group's mean rate (``mean_hz``) against ``parameter`` (a sweep's tidy table)."""

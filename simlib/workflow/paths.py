@@ -139,6 +139,14 @@ def raster_figure(name: str) -> str:
     return f"{RESULTS}/figures/rasters/{name}.png"
 
 
+NETWORK_FIGURES = ("connectivity", "positions")
+
+
+def network_figure(net: str, kind: str) -> str:
+    """A figure of a built network: ``kind`` is one of :data:`NETWORK_FIGURES`."""
+    return f"{RESULTS}/figures/networks/{net}/{kind}.png"
+
+
 def sim_figure(sim: str, kind: str) -> str:
     """A figure of a simulation: ``kind`` is a key of its ``figures`` (raster, traces, ecp, ...)."""
     return f"{RESULTS}/figures/{sim}/{kind}.png"

@@ -54,6 +54,12 @@ def raster_category(config: dict, name: str) -> str:
     return CATEGORIES["filternet" if "filternet" in config["figures"]["rasters"][name] else "inputs"]
 
 
+def network_figure_about(config: dict, net: str) -> dict:
+    """The values a network figure's caption states."""
+    return {"name": net, "network": network_about(config, net),
+            "population": config["networks"][net].get("positions_population", "V1")}
+
+
 def network_about(config: dict, net: str) -> str:
     """One line on a network entry: model or script, scale, seed (a point network: its source and cell models)."""
     if net in config.get("point_networks", {}):

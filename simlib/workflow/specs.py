@@ -115,6 +115,7 @@ def figure_report(config: dict, sim: str, kind: str) -> dict:
 def all_targets(config: dict, arch: str | None = None) -> list[str]:
     """Every final file of the workflow config (rule ``all``); ``arch`` as in :func:`paths.mechanism_library`."""
     targets = [paths.circuit_config(net) for net in config["networks"]]
+    targets += [paths.network_figure(net, kind) for net in config["networks"] for kind in paths.NETWORK_FIGURES]
     targets += [paths.circuit_config(net) for net in config.get("point_networks", {})]
     targets.append(paths.mechanism_library(arch))
     targets += [paths.components_manifest(name) for name in config.get("components", {})]

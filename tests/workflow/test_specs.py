@@ -25,7 +25,7 @@ def test_schema_fills_the_defaults_the_scripts_use(tiny):
 
 def test_network_spec(tiny, tmp_path, monkeypatch):
     assert specs.network_spec(tiny, "l4") == {"model": "l4_tutorial", "seed": 7, "params": {"scale": 0.1},
-                                              "compression": "gzip"}
+                                              "compression": "gzip", "positions_population": "V1"}
     del tiny["networks"]["l4"]["seed"]
     tiny["seed"] = 3
     assert specs.network_spec(tiny, "l4")["seed"] == 3  # the config's seed stands in
@@ -55,7 +55,7 @@ def test_figure_report(tiny):
 
 def test_all_targets(repo, tiny):
     targets = specs.all_targets(tiny, arch="x86_64")
-    assert len(targets) == len(set(targets)) == 50
+    assert len(targets) == len(set(targets)) == 56
     for path in ("results/networks/l4_inputs/circuit_config.json", "results/networks/l4_point/circuit_config.json",
                  "results/components/point/components.json", "results/figures/l4_point/rates_comparison.png",
                  "results/sims/pointnet_tutorial/output", "results/sims/l4_point/rates.csv", "results/mechanisms/x86_64/libnrnmech.so",

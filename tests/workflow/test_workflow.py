@@ -137,7 +137,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     run(wf, "--configfile", "config/tiny.yaml", "--report", "report.html")
     html = (wf / "report.html").read_text()
     figures = sorted(p.relative_to(wf).as_posix() for p in (wf / "results/figures").rglob("*.png"))
-    assert len(figures) == 17
+    assert len(figures) == 23
     for png in figures:
         assert png in html, png
     assert html.count("rates.csv") >= 9 and "Measured rates (mean" in html and "not measured yet" not in html
