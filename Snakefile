@@ -17,6 +17,7 @@ include: "rules/network.smk"
 include: "rules/inputs.smk"
 include: "rules/filternet.smk"
 include: "rules/bionet.smk"
+include: "rules/popnet.smk"
 include: "rules/analysis.smk"
 include: "rules/report.smk"
 

@@ -14,6 +14,8 @@ rule sim_rates:
             subcategory="{sim}",
             labels={"figure": "rates table"},
         ),
+    wildcard_constraints:
+        sim=specs.name_pattern(specs.simulations_of(config, "bionet") + specs.simulations_of(config, "pointnet")),
     params:
         code=code("scripts/rates_table.py"),  # reruns when the simlib code it runs changes
         tstop_ms=lambda wc: sim_spec(wc.sim)["tstop_ms"],

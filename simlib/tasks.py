@@ -287,3 +287,103 @@ def ecp_figure(report_file, output_png, kind: str = "ecp", title: str | None = N
     if title:
         ax.set_title(title)
     return save_figure(fig, output_png)
+
+
+def population_network(spec: dict, circuit_config, output_dir) -> Path:
+    """The population (PopNet) version of a built network, as a workflow ``population_networks`` entry asks.
+
+    ``spec``: ``group_by``, ``synapse_key``, ``weight_scales`` (V per unit syn_weight per synapse class),
+    ``external_rates_hz`` (per external group), ``params`` (every internal group) and ``populations``
+    (per group, over ``params``); see :func:`simlib.models.population_network.derive_population_network`.
+    Returns the written PopNet config.
+    """
+    from simlib.models.population_network import derive_population_network
+
+    return derive_population_network(
+        circuit_config, output_dir, group_by=spec.get("group_by", "pop_name"),
+        internal_params=spec.get("populations") or {}, external_rates=spec["external_rates_hz"],
+        weight_scales=spec["weight_scales"], synapse_key=spec.get("synapse_key", "dynamics_params"),
+        default_params=spec.get("params") or {})
+
+
+def _popnet_groups(population_network) -> tuple[dict[str, str], dict[str, int], dict[str, str]]:
+    """Labels (population id -> group), cells per group and node population per group of a population network."""
+    from simlib.fileio import read_json
+    from simlib.sonata.circuit import read_circuit_config
+    from simlib.sonata.nodes import read_nodes
+
+    base = Path(population_network).parent
+    group_by = read_json(population_network).get("run", {}).get("group_by", "pop_name")
+    labels, cells, node_population = {}, {}, {}
+    for entry in read_circuit_config(base / "network" / "circuit_config.json")["nodes"]:
+        for population in _populations(entry["nodes_file"]):
+            nodes = read_nodes(entry["nodes_file"], entry.get("node_types_file"), population)
+            for _, row in nodes.iterrows():
+                if row.get("model_type") == "virtual":
+                    continue
+                group = str(row[group_by])
+                labels[str(row[group_by])] = labels[str(row["node_type_id"])] = group
+                cells[group] = int(row.get("n_cells", 1))
+                node_population[group] = population
+    return labels, cells, node_population
+
+
+def popnet_rates_table(rates_file, population_network, output_csv) -> Path:
+    """Write each population's rate of a PopNet run over the whole run as a CSV.
+
+    Columns ``population,node_population,cells,mean_hz,sd_time_hz,min_hz,max_hz``: the time-average of the
+    population's rate, its SD over the steps, its extremes (a density model has one rate per population, not
+    one per cell, so there is no spread over cells); ``cells`` is the group's size in the source network.
+    """
+    import pandas as pd
+
+    from simlib.analysis.resolutions import popnet_rate_timecourse
+    from simlib.fileio import atomic_path
+
+    labels, cells, node_population = _popnet_groups(population_network)
+    table = popnet_rate_timecourse(rates_file, labels)
+    rows = [{"population": group, "node_population": node_population.get(group, ""), "cells": cells.get(group, ""),
+             "mean_hz": float(table[group].mean()), "sd_time_hz": float(table[group].std(ddof=0)),
+             "min_hz": float(table[group].min()), "max_hz": float(table[group].max())} for group in table.columns]
+    with atomic_path(output_csv) as tmp:
+        pd.DataFrame(rows).to_csv(tmp, index=False, float_format="%.6g")
+    return Path(output_csv)
+
+
+def popnet_rates_figure(rates_file, population_network, output_png, title: str | None = None) -> Path:
+    """Each population's rate over time of a PopNet run (BMTK's ``plot_rates_popnet``), labelled by group."""
+    from simlib.analysis.output import save_figure
+    from simlib.analysis.popnet import plot_rates_popnet
+
+    labels, _, _ = _popnet_groups(population_network)
+    ax = plot_rates_popnet(rates_file, labels=labels, title=title)
+    return save_figure(ax.figure, output_png)
+
+
+def resolutions_figure(popnet: tuple[str, str, str], spiking_runs, output_png, population: str = "V1",
+                       group_by: str = "pop_name", bin_ms: float = 20.0, title: str | None = None) -> Path:
+    """Draw one network's population rates over time at several resolutions into a PNG.
+
+    ``popnet``: ``(label, rates file, population network config)`` of the PopNet run; ``spiking_runs``:
+    ``(label, spikes file, circuit config, tstop_ms)`` per BioNet/PointNet run, binned in ``bin_ms``.
+    One panel per population of the PopNet run (:func:`simlib.analysis.resolutions.plot_rates_by_resolution`).
+    """
+    from simlib.analysis.activity import population_rate_timecourse
+    from simlib.analysis.output import save_figure
+    from simlib.analysis.resolutions import plot_rates_by_resolution, popnet_rate_timecourse
+    from simlib.sonata.circuit import find_nodes, read_circuit_config
+    from simlib.sonata.nodes import read_nodes
+    from simlib.spikes import SpikeTrains
+
+    label, rates_file, population_network = popnet
+    labels, _, _ = _popnet_groups(population_network)
+    runs = []
+    for run_label, spikes_file, circuit_config, tstop_ms in spiking_runs:
+        nodes_file, types_file = find_nodes(read_circuit_config(circuit_config), population, circuit_config)
+        nodes = read_nodes(nodes_file, types_file, population).set_index("node_id")
+        runs.append((run_label, population_rate_timecourse(SpikeTrains.load(spikes_file), nodes, group_by,
+                                                           t_range=(0.0, float(tstop_ms)), bin_ms=bin_ms,
+                                                           population=population)))
+    runs.append((label, popnet_rate_timecourse(rates_file, labels)))
+    axes = plot_rates_by_resolution(runs, groups=list(runs[-1][1].columns), title=title)
+    return save_figure(axes[0].figure, output_png)

@@ -30,6 +30,11 @@ def circuit_config(net: str) -> str:
     return f"{network_dir(net)}/circuit_config.json"
 
 
+def population_network_config(net: str) -> str:
+    """The PopNet config written with a population network (beside its network/, population_models/, inputs/)."""
+    return f"{network_dir(net)}/config.json"
+
+
 def mechanism_library(arch: str | None = None) -> str:
     """The compiled mechanisms (nrnivmodl's ``<arch>/libnrnmech.so``); ``arch`` defaults to this machine's."""
     return f"{MECHANISMS}/{arch or platform.machine()}/libnrnmech.so"
@@ -102,6 +107,11 @@ def sim_config(sim: str) -> str:
 def sim_output(sim: str) -> str:
     """The output folder of one simulation (spikes.h5, reports, log.txt)."""
     return f"{sim_dir(sim)}/output"
+
+
+def popnet_rates(sim: str) -> str:
+    """The rates file of a PopNet simulation (BMTK's layout: ``<population> <time s> <rate Hz>`` lines)."""
+    return f"{sim_output(sim)}/spike_rates.csv"
 
 
 def sim_rates(sim: str) -> str:

@@ -33,7 +33,15 @@ def reference_problems(config: dict, basedir) -> list[str]:
         problems += _entries(config, f"point_networks.{name}", spec, ("network", "networks"))
         if name in config.get("networks", {}):
             problems.append(f"point_networks.{name}: the name is also an entry of networks; give it another")
+    for name, spec in config.get("population_networks", {}).items():
+        problems += _entries(config, f"population_networks.{name}", spec, ("network", "networks"))
+        if name in config.get("networks", {}) or name in point_networks:
+            problems.append(f"population_networks.{name}: the name is also an entry of networks or point_networks; "
+                            "give it another")
     for sim, spec in config.get("simulations", {}).items():
+        if spec.get("simulator") == "popnet":
+            problems += _population_simulation_problems(config, sim, spec)
+            continue
         problems += _simulation_problems(config, sim, spec)
         for name, inp in spec.get("inputs", {}).items():
             problems += _entries(config, f"simulations.{sim}.inputs.{name}", inp, ("spikes", "spikes"),
@@ -65,6 +73,43 @@ def reference_problems(config: dict, basedir) -> list[str]:
     return problems
 
 
+POPNET_FIGURES = ("rates", "resolutions")
+
+
+def _population_simulation_problems(config: dict, sim: str, spec: dict) -> list[str]:
+    """A PopNet run: its population network, its figures, the runs its three-resolution figure compares."""
+    where = f"simulations.{sim}"
+    problems = []
+    network = spec.get("network")
+    populations = config.get("population_networks", {})
+    if network not in populations:
+        problems.append(f"{where}.network: '{network}' is not an entry of population_networks (simulator: popnet)")
+    for key in ("components", "inputs", "reports", "functions_file"):
+        if spec.get(key):
+            problems.append(f"{where}.{key}: a PopNet run takes none (its rates come with the population network)")
+    for kind in spec.get("figures", {}):
+        if kind not in POPNET_FIGURES:
+            problems.append(f"{where}.figures.{kind}: not a PopNet figure; accepted: {', '.join(POPNET_FIGURES)}")
+    figure = spec.get("figures", {}).get("resolutions")
+    source = populations.get(network, {}).get("network")
+    if figure and source in config.get("networks", {}):
+        for key in ("bionet", "pointnet"):
+            name = figure.get(key)
+            run = config.get("simulations", {}).get(name) if name else None
+            if name and run is None:
+                problems.append(f"{where}.figures.resolutions.{key}: '{name}' is not an entry of simulations")
+            elif run is not None and not _known(config, run.get("network")):
+                pass  # an unknown network is reported with its own simulation
+            elif run is not None and run.get("simulator", "bionet") != key:
+                if not (key == "pointnet" and run.get("network") in config.get("point_networks", {})):
+                    # (a point network run without simulator: pointnet is reported with its own simulation)
+                    problems.append(f"{where}.figures.resolutions.{key}: '{name}' is not a {key} simulation")
+            elif run is not None and _base_network(config, run.get("network")) != source:
+                problems.append(f"{where}.figures.resolutions.{key}: '{name}' simulates network "
+                                f"'{run.get('network')}', not '{source}' (the source of {network})")
+    return problems
+
+
 def _simulation_problems(config: dict, sim: str, spec: dict) -> list[str]:
     """The simulator's network and components, and the reference run of a rates comparison."""
     where = f"simulations.{sim}"
@@ -72,6 +117,10 @@ def _simulation_problems(config: dict, sim: str, spec: dict) -> list[str]:
     pointnet = spec.get("simulator", "bionet") == "pointnet"
     point_networks = config.get("point_networks", {})
     network = spec.get("network")
+    for kind in POPNET_FIGURES:
+        if kind in spec.get("figures", {}):
+            problems.append(f"{where}.figures.{kind}: a PopNet figure; this is a "
+                            f"{spec.get('simulator', 'bionet')} simulation")
     if network not in config.get("networks", {}) and network not in point_networks:
         problems.append(f"{where}.network: '{network}' is not an entry of networks or point_networks")
     elif network not in config.get("networks", {}) and not pointnet:

@@ -35,6 +35,9 @@ class MeasuredRates:
         rows = self.rows
         if not rows:
             return "(not measured yet)"
+        if "sd_hz" not in rows[0]:  # a PopNet run: one rate per population, no spread over cells
+            return "; ".join(f"{r['population']}: {float(r['mean_hz']):.2f} Hz (range {float(r['min_hz']):.2f}–"
+                             f"{float(r['max_hz']):.2f} Hz; {r['cells']} cells)" for r in rows)
         return "; ".join(f"{r['population']}: {float(r['mean_hz']):.2f} ± {float(r['sd_hz']):.2f} Hz "
                          f"({r['cells']} cells)" for r in rows)
 
@@ -62,6 +65,11 @@ def network_figure_about(config: dict, net: str) -> dict:
 
 def network_about(config: dict, net: str) -> str:
     """One line on a network entry: model or script, scale, seed (a point network: its source and cell models)."""
+    if net in config.get("population_networks", {}):
+        spec = config["population_networks"][net]
+        rates = ", ".join(f"{group} {rate} Hz" for group, rate in spec["external_rates_hz"].items())
+        return (f"{net}: population version of {network_about(config, spec['network'])}, one population per "
+                f"{spec.get('group_by', 'pop_name')}; external rates {rates}")
     if net in config.get("point_networks", {}):
         spec = config["point_networks"][net]
         models = ", ".join(f"{group} → {m['model_template']}" for group, m in spec["cells"].items())
@@ -94,14 +102,19 @@ def simulation_about(config: dict, sim: str) -> dict:
     """The values a simulation figure's caption states (strings and numbers only)."""
     spec = config["simulations"][sim]
     simulator = spec.get("simulator", "bionet")
-    if simulator == "pointnet":
+    if simulator == "popnet":
+        run = "PopNet (simlib's population-density solver)"
+    elif simulator == "pointnet":
         run = f"PointNet on NEST, {spec.get('threads', 1)} thread(s), rng_seed {spec.get('seed', 'NEST default')}"
     else:
         run = f"BioNet on NEURON ({spec.get('backend', 'neuron')}), {spec.get('ranks', 1)} MPI rank(s)"
+    inputs = [f"{name}: {input_about(config, inp)}" for name, inp in spec.get("inputs", {}).items()]
+    if simulator == "popnet":  # its external populations' rates come with the population network
+        rates = config.get("population_networks", {}).get(spec["network"], {}).get("external_rates_hz", {})
+        inputs = [f"{group}: constant {rate} Hz" for group, rate in rates.items()]
     return {"name": sim, "simulator": simulator, "run": run, "network": network_about(config, spec["network"]),
-            "components": spec["components"], "tstop_ms": spec["tstop_ms"], "dt_ms": spec.get("dt_ms", 0.1),
-            "inputs": [f"{name}: {input_about(config, inp)}" for name, inp in spec.get("inputs", {}).items()],
-            "reports": sorted(spec.get("reports", {}))}
+            "components": spec.get("components", "none"), "tstop_ms": spec["tstop_ms"],
+            "dt_ms": spec.get("dt_ms", 0.1), "inputs": inputs, "reports": sorted(spec.get("reports", {}))}
 
 
 def raster_about(config: dict, name: str) -> dict:

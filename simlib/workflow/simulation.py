@@ -7,6 +7,7 @@ inputs, under the key :func:`input_key`, and :func:`sim_inputs` puts them back a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from simlib.sonata.reports import report_files
 from simlib.workflow import paths
 from simlib.workflow.bionet_writer import write_bionet_config
 from simlib.workflow.pointnet_writer import write_pointnet_config
+from simlib.workflow.popnet_writer import write_popnet_config
 
 
 def input_key(name: str) -> str:
@@ -25,12 +27,14 @@ def input_key(name: str) -> str:
 def sim_config_inputs(config: dict, sim: str, basedir, arch: str | None = None) -> dict[str, str]:
     """Files the config of ``simulations.<sim>`` refers to: the rule inputs of write_sim_config.
 
-    ``circuit``, ``lib`` (mechanisms, BioNet only), ``components`` (manifest), :func:`input_key` per spikes
+    ``population_network`` (its config) for PopNet, else ``circuit``, ``lib`` (mechanisms, BioNet only), ``components`` (manifest), :func:`input_key` per spikes
     input (the CSV for ``module: csv``, else the SONATA file), ``nwb_<input>_<i>`` per NWB session
     of an ``ecephys_probe`` input (a missing one stops the run, named) and ``functions_file``
     (made absolute against ``basedir``, the workflow folder).
     """
     spec = config["simulations"][sim]
+    if simulator(spec) == "popnet":
+        return {"population_network": paths.population_network_config(spec["network"])}
     files = {"circuit": paths.circuit_config(spec["network"]), "components": paths.components_manifest(spec["components"])}
     if simulator(spec) == "bionet":
         files["lib"] = paths.mechanism_library(arch)
@@ -63,18 +67,56 @@ def sim_inputs(spec: dict, files: Mapping) -> dict:
 
 
 def simulator(spec: dict) -> str:
-    """``bionet`` or ``pointnet``: which simulator runs a ``simulations`` entry."""
+    """``bionet``, ``pointnet`` or ``popnet``: which simulator runs a ``simulations`` entry."""
     return spec.get("simulator", "bionet")
 
 
-def write_sim_config(spec: dict, files: Mapping, config_path) -> Path:
-    """Write the BioNet or PointNet config of one ``simulations`` entry (``files``: :func:`sim_config_inputs`).
+# --- the model a written config describes is checked before any simulation starts ---------------
+
+def validate_written_config(config_path) -> Path:
+    """Check a config just written and everything it names with :func:`simlib.validation.validate_config`.
+
+    A model that would not run (a missing morphology, a mechanism no mod file declares, edges onto
+    nodes that do not exist, ...) fails here, in seconds, instead of after the simulation's setup.
 
     Raises
     ------
     ConfigError
-        If simlib would not accept the written config (every problem listed).
+        Listing every problem, one line each; the config is removed, so no later rule trusts it.
     """
+    from simlib.validation import validate_config
+
+    result = validate_config(config_path)
+    if not result.ok:
+        Path(config_path).unlink(missing_ok=True)
+        n = len(result.problems)
+        raise ConfigError(f"{config_path}: the model would not run ({n} problem{'s' if n > 1 else ''}; the config "
+                          "was removed):\n" + "\n".join(str(problem) for problem in result.problems))
+    return Path(config_path)
+
+
+def validated_model(write):
+    """A config writer ``write(spec, files, config_path) -> path`` followed by :func:`validate_written_config`."""
+    @functools.wraps(write)
+    def write_and_validate(spec: dict, files: Mapping, config_path) -> Path:
+        return validate_written_config(write(spec, files, config_path))
+
+    return write_and_validate
+
+
+@validated_model
+def write_sim_config(spec: dict, files: Mapping, config_path) -> Path:
+    """Write the BioNet, PointNet or PopNet config of one ``simulations`` entry (``files``: :func:`sim_config_inputs`).
+
+    Raises
+    ------
+    ConfigError
+        If simlib would not accept the written config, or the model it describes would not run
+        (:func:`validated_model`; every problem listed, the config removed).
+    """
+    if simulator(spec) == "popnet":
+        return write_popnet_config(config_path, population_network=files["population_network"],
+                                   tstop_ms=spec["tstop_ms"], dt_ms=spec["dt_ms"])
     if simulator(spec) == "pointnet":
         return write_pointnet_config(
             config_path, circuit_config=files["circuit"], components_dir=Path(files["components"]).parent,

@@ -39,8 +39,18 @@ def point_network_spec(config: dict, net: str) -> dict:
     return spec
 
 
+def population_network_spec(config: dict, net: str) -> dict:
+    """The spec of ``population_networks.<net>`` with the schema's defaults."""
+    spec = dict(config["population_networks"][net])
+    spec.setdefault("group_by", "pop_name")
+    spec.setdefault("synapse_key", "dynamics_params")
+    spec.setdefault("params", {})
+    spec.setdefault("populations", {})
+    return spec
+
+
 def simulations_of(config: dict, simulator: str) -> list[str]:
-    """Names of the ``simulations`` entries that ``simulator`` (``bionet`` or ``pointnet``) runs."""
+    """Names of the ``simulations`` entries that ``simulator`` (``bionet``, ``pointnet``, ``popnet``) runs."""
     return [sim for sim, spec in config.get("simulations", {}).items()
             if spec.get("simulator", "bionet") == simulator]
 
@@ -51,10 +61,37 @@ def simulator_entry(spec: dict) -> str:
 
 
 def simulate_cores(spec: dict) -> int:
-    """Cores a simulation uses: MPI ranks (BioNet) or NEST threads (PointNet)."""
-    if spec.get("simulator", "bionet") == "pointnet":
+    """Cores a simulation uses: MPI ranks (BioNet), NEST threads (PointNet), one (PopNet)."""
+    simulator = spec.get("simulator", "bionet")
+    if simulator == "pointnet":
         return int(spec.get("threads", 1))
+    if simulator == "popnet":
+        return 1
     return int(spec.get("ranks", 1))
+
+
+def resolutions_inputs(config: dict, sim: str) -> dict[str, str]:
+    """Inputs of the three-resolution figure of PopNet run ``sim``: its output and population network, the
+    BioNet (and PointNet) run's output and circuit."""
+    spec = config["simulations"][sim]
+    figure = spec["figures"]["resolutions"]
+    files = {"output": paths.sim_output(sim), "population_network": paths.population_network_config(spec["network"])}
+    for key in ("bionet", "pointnet"):
+        if figure.get(key):
+            run = config["simulations"][figure[key]]
+            files[key] = paths.sim_output(figure[key])
+            files[f"{key}_circuit"] = paths.circuit_config(run["network"])
+    return files
+
+
+def resolutions_runs(config: dict, sim: str) -> dict[str, dict]:
+    """Label and tstop of each run of the three-resolution figure of ``sim`` (``popnet``, ``bionet``, ``pointnet``)."""
+    sims = config["simulations"]
+    figure = sims[sim]["figures"]["resolutions"]
+    names = {"popnet": sim, "bionet": figure["bionet"], "pointnet": figure.get("pointnet")}
+    label = {"bionet": "BioNet", "pointnet": "PointNet", "popnet": "PopNet"}
+    return {key: {"name": name, "label": f"{label[key]} ({name})", "tstop_ms": float(sims[name]["tstop_ms"])}
+            for key, name in names.items() if name}
 
 
 def rates_comparison_inputs(config: dict, sim: str) -> dict[str, str]:
@@ -117,6 +154,7 @@ def all_targets(config: dict, arch: str | None = None) -> list[str]:
     targets = [paths.circuit_config(net) for net in config["networks"]]
     targets += [paths.network_figure(net, kind) for net in config["networks"] for kind in paths.NETWORK_FIGURES]
     targets += [paths.circuit_config(net) for net in config.get("point_networks", {})]
+    targets += [paths.population_network_config(net) for net in config.get("population_networks", {})]
     targets.append(paths.mechanism_library(arch))
     targets += [paths.components_manifest(name) for name in config.get("components", {})]
     targets += [paths.session_nwb(sid) for sid in config.get("downloads", {}).get("ecephys_sessions", [])]

@@ -70,6 +70,25 @@ def problems_after(config, repo, change) -> list[str]:
     (lambda c: c["simulations"]["l4_point"]["figures"]["rates_comparison"].update(reference="csv_ramp"),
      "simulations.l4_point.figures.rates_comparison.reference: 'csv_ramp' simulates network 'l4_inputs', not the "
      "nodes of 'l4_point'"),
+    (lambda c: c["population_networks"]["l4_population"].update(network="l5"),
+     "population_networks.l4_population.network: 'l5' is not an entry of networks"),
+    (lambda c: c["population_networks"].update(l4_point=c["population_networks"]["l4_population"]),
+     "population_networks.l4_point: the name is also an entry of networks or point_networks; give it another"),
+    (lambda c: c["simulations"]["l4_population"].update(network="l4"),
+     "simulations.l4_population.network: 'l4' is not an entry of population_networks (simulator: popnet)"),
+    (lambda c: c["simulations"]["l4_population"].update(components="offline"),
+     "simulations.l4_population.components: a PopNet run takes none (its rates come with the population network)"),
+    (lambda c: c["simulations"]["l4_population"]["figures"].update(raster={}),
+     "simulations.l4_population.figures.raster: not a PopNet figure; accepted: rates, resolutions"),
+    (lambda c: c["simulations"]["l4_poisson"]["figures"].update(rates={}),
+     "simulations.l4_poisson.figures.rates: a PopNet figure; this is a bionet simulation"),
+    (lambda c: c["simulations"]["l4_population"]["figures"]["resolutions"].update(bionet="l5_run"),
+     "simulations.l4_population.figures.resolutions.bionet: 'l5_run' is not an entry of simulations"),
+    (lambda c: c["simulations"]["l4_population"]["figures"]["resolutions"].update(bionet="l4_point"),
+     "simulations.l4_population.figures.resolutions.bionet: 'l4_point' is not a bionet simulation"),
+    (lambda c: c["simulations"]["l4_population"]["figures"]["resolutions"].update(pointnet="pointnet_tutorial"),
+     "simulations.l4_population.figures.resolutions.pointnet: 'pointnet_tutorial' simulates network "
+     "'pointnet_tutorial', not 'l4' (the source of l4_population)"),
 ])
 def test_each_problem_is_named(repo, tiny, change, expected):
     assert problems_after(tiny, repo, change) == [expected]

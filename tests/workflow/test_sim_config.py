@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from workflow_configs import load_config
 
@@ -127,6 +129,49 @@ def test_pointnet_config_of_the_point_network_runs(tiny, in_workflow):
     spec_seeded = {**sim, "seed": 17}
     seeded = json.loads(write_sim_config(spec_seeded, files, "results/sims/seeded/config.json").read_text())
     assert seeded["run"]["seed"] == 17
+
+
+
+def test_popnet_config_of_the_population_network_runs(tiny, in_workflow):
+    """population_networks.l4_population and simulations.l4_population: the derived population network, its
+    PopNet config (dt in seconds, the network's rate files), a run, the rates table, both figures' tasks."""
+    from simlib.popnet.simulation import simulate
+    from simlib.tasks import popnet_rates_table, population_network, resolutions_figure
+
+    spec = specs.population_network_spec(tiny, "l4_population")
+    assert spec["group_by"] == "pop_name" and spec["populations"] == {}
+    derived = population_network(spec, paths.circuit_config(spec["network"]), paths.network_dir("l4_population"))
+    assert derived == Path(paths.population_network_config("l4_population"))
+    sim = tiny["simulations"]["l4_population"]
+    files = sim_config_inputs(tiny, "l4_population", in_workflow)
+    assert files == {"population_network": "results/networks/l4_population/config.json"}
+    path = write_sim_config(sim, files, paths.sim_config("l4_population"))
+    data = json.loads(path.read_text())
+    assert str(in_workflow) not in path.read_text()
+    assert data["target_simulator"] == "DiPDE"
+    assert data["run"] == {"tstop": 300.0, "dt": 0.001, "group_by": "pop_name"}      # BMTK's PopNet: dt in s
+    assert data["network"] == "${configdir}/../../networks/l4_population/network/circuit_config.json"
+    assert data["components"] == {"population_models_dir": "${configdir}/../../networks/l4_population/population_models"}
+    assert data["inputs"]["LGN_pop_rates"]["rates"] == "${configdir}/../../networks/l4_population/inputs/LGN_rates.csv"
+    result = simulate(path)
+    assert result.ids == ["Scnn1a", "Rorb", "Nr5a1", "PV1"]
+    assert result.rates_file == in_workflow / "results/sims/l4_population/output/spike_rates.csv"
+    table = pd.read_csv(popnet_rates_table(result.rates_file, derived, "results/sims/l4_population/rates.csv"))
+    assert list(table.columns) == ["population", "node_population", "cells", "mean_hz", "sd_time_hz", "min_hz",
+                                   "max_hz"]
+    assert table["population"].tolist() == result.ids and table["cells"].tolist() == [8, 8, 8, 6]
+    means = dict(zip(result.ids, result.rates.mean_rates()))
+    assert np.allclose(table["mean_hz"], [means[p] for p in table["population"]], rtol=1e-5)
+    assert (table["min_hz"] <= table["mean_hz"]).all() and (table["mean_hz"] <= table["max_hz"]).all()
+    # the three-resolution figure from any spikes of the same cells (here: a made-up train per pop)
+    from simlib.spikes import SpikeTrains
+
+    trains = SpikeTrains()
+    trains.add_spikes(np.arange(30), np.linspace(1.0, 299.0, 30), population="V1")
+    trains.to_sonata("spikes.h5")
+    png = resolutions_figure(("PopNet", result.rates_file, derived),
+                             [("BioNet", "spikes.h5", paths.circuit_config("l4"), 300.0)], "resolutions.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_missing_electrode_file_is_named(repo, tiny, in_workflow):

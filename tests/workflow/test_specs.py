@@ -55,13 +55,15 @@ def test_figure_report(tiny):
 
 def test_all_targets(repo, tiny):
     targets = specs.all_targets(tiny, arch="x86_64")
-    assert len(targets) == len(set(targets)) == 56
+    assert len(targets) == len(set(targets)) == 61
     for path in ("results/networks/l4_inputs/circuit_config.json", "results/networks/l4_point/circuit_config.json",
                  "results/components/point/components.json", "results/figures/l4_point/rates_comparison.png",
                  "results/sims/pointnet_tutorial/output", "results/sims/l4_point/rates.csv", "results/mechanisms/x86_64/libnrnmech.so",
                  "results/components/offline/components.json", "results/inputs/inputs_ramp.csv",
                  "results/figures/rasters/lgn_flash.png", "results/filternet/flash/output/spikes.h5",
-                 "results/sims/syn_activity_exc_inh/output", "results/figures/l4_ecp/ecp_populations.png"):
+                 "results/sims/syn_activity_exc_inh/output", "results/figures/l4_ecp/ecp_populations.png",
+                 "results/networks/l4_population/config.json", "results/sims/l4_population/rates.csv",
+                 "results/figures/l4_population/resolutions.png", "results/figures/l4_population/rates.png"):
         assert path in targets
     assert not any(t.startswith("resources/") for t in targets)
     assert f"results/mechanisms/{platform.machine()}/libnrnmech.so" in specs.all_targets(tiny)
@@ -91,3 +93,23 @@ def test_name_pattern_matches_exactly_the_names():
     assert [bool(re.fullmatch(pattern, s)) for s in ("l4", "l4.x", "a", "l4_point", "l4Ax", "")] == [
         True, True, True, False, False, False]
     assert not any(re.fullmatch(specs.name_pattern([]), s) for s in ("", "l4"))
+
+
+def test_population_networks_and_popnet_runs(tiny):
+    spec = specs.population_network_spec(tiny, "l4_population")
+    assert spec["network"] == "l4" and spec["group_by"] == "pop_name" and spec["synapse_key"] == "dynamics_params"
+    assert spec["external_rates_hz"] == {"LGN": 150.0} and spec["weight_scales"]["InhToExc.json"] < 0
+    assert specs.simulations_of(tiny, "popnet") == ["l4_population"]
+    assert specs.simulate_cores(tiny["simulations"]["l4_population"]) == 1
+    assert specs.resolutions_inputs(tiny, "l4_population") == {
+        "output": "results/sims/l4_population/output",
+        "population_network": "results/networks/l4_population/config.json",
+        "bionet": "results/sims/l4_poisson/output", "bionet_circuit": "results/networks/l4/circuit_config.json",
+        "pointnet": "results/sims/l4_point/output", "pointnet_circuit": "results/networks/l4_point/circuit_config.json"}
+    runs = specs.resolutions_runs(tiny, "l4_population")
+    assert runs == {"popnet": {"name": "l4_population", "label": "PopNet (l4_population)", "tstop_ms": 300.0},
+                    "bionet": {"name": "l4_poisson", "label": "BioNet (l4_poisson)", "tstop_ms": 300.0},
+                    "pointnet": {"name": "l4_point", "label": "PointNet (l4_point)", "tstop_ms": 300.0}}
+    tiny["simulations"]["l4_population"]["figures"]["resolutions"].pop("pointnet")
+    assert set(specs.resolutions_inputs(tiny, "l4_population")) == {"output", "population_network", "bionet",
+                                                                    "bionet_circuit"}

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -128,7 +129,14 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert vm.variable == "V_m" and vm.data.shape == (3000, 8)
     tutorial = SpikeTrains.load(sims / "pointnet_tutorial/output/spikes.h5")
     assert len(read_nodes(wf / "results/networks/pointnet_tutorial/V1_nodes.h5")) == 80 and tutorial.n_spikes() > 0
-    for png in ("l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png",
+    # PopNet: the population version of the L4 network (4 populations + LGN), its run, the three-resolution figure
+    population = json.loads((sims / "l4_population/config.json").read_text())
+    assert population["target_simulator"] == "DiPDE" and population["run"]["dt"] == 0.001
+    assert read_nodes(wf / "results/networks/l4_population/network/V1_nodes.h5").shape[0] == 4
+    pop_rates = pd.read_csv(sims / "l4_population/rates.csv")
+    assert pop_rates["population"].tolist() == ["Scnn1a", "Rorb", "Nr5a1", "PV1"] and (pop_rates["mean_hz"] > 0).all()
+    for png in ("l4_population/rates.png", "l4_population/resolutions.png",
+                "l4_poisson/raster.png", "l4_poisson/traces.png", "l4_perturbation/raster.png", "csv_ramp/raster.png",
                 "l4_flash/raster.png", "rasters/lgn_flash.png", "l4_ecp/ecp.png", "l4_ecp/lfp_csd.png",
                 "l4_ecp/spectrum.png", "l4_ecp/ecp_populations.png", "l4_point/raster.png", "l4_point/traces.png",
                 "l4_point/rates_comparison.png", "pointnet_tutorial/raster.png"):
@@ -137,11 +145,12 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     run(wf, "--configfile", "config/tiny.yaml", "--report", "report.html")
     html = (wf / "report.html").read_text()
     figures = sorted(p.relative_to(wf).as_posix() for p in (wf / "results/figures").rglob("*.png"))
-    assert len(figures) == 23
+    assert len(figures) == 25
     for png in figures:
         assert png in html, png
     assert html.count("rates.csv") >= 9 and "Measured rates (mean" in html and "not measured yet" not in html
     assert "PointNet on NEST, 2 thread(s)" in html and "lgn_poisson: 150.0 Hz Poisson for LGN" in html
+    assert "PopNet (simlib's population-density solver)" in html and "One network at three resolutions" in html
     # byte-reproducible: a second run from scratch in another folder lists the same files with the same hashes
     manifest = json.loads((wf / "results/manifest.json").read_text())
     assert manifest["seeds"]["spikes.lgn_poisson.seed"] == 0 and manifest["versions"]["nest-simulator"]
@@ -161,7 +170,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert planned_jobs(proc.stdout + proc.stderr) == {"all", "make_spikes", "raster", "write_sim_config",
                                                        "simulate", "simulate_point", "sim_raster", "sim_traces",
                                                        "sim_ecp_figure", "sim_rates_comparison", "sim_rates",
-                                                       "manifest"}
+                                                       "resolutions_figure", "manifest"}
     run(wf, "--configfile", "config/tiny.yaml", "--rerun-triggers", "params")
     assert SpikeTrains.load(wf / "results/inputs/lgn_poisson.h5") != h5
     # a changed simlib source file reruns the rules whose code reaches it (and what depends on their outputs)
@@ -180,7 +189,10 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
 
     assert planned_after_edit("errors.py.unused") == set()      # a file no code reaches
     assert planned_after_edit("pointnet/network.py") == {"all", "simulate_point", "sim_raster", "sim_traces",
-                                                          "sim_rates_comparison", "sim_rates", "manifest"}
+                                                          "sim_rates_comparison", "sim_rates", "resolutions_figure",
+                                                          "manifest"}
+    assert planned_after_edit("popnet/solver.py") == {"all", "simulate_population", "population_rates",
+                                                      "population_rates_figure", "resolutions_figure", "manifest"}
 
 
 def planned_counts(output: str) -> dict[str, int]:
