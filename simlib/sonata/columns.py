@@ -85,7 +85,8 @@ def join_types(columns: dict[str, np.ndarray], type_ids: np.ndarray, types_path,
                path) -> list[str]:
     """Add the types table's columns to `columns`, one value per row by `type_ids`; returns their names.
 
-    Columns already present (per-row values) win over the table's.
+    Columns already present (per-row values) win over the table's, except in rows whose group lacks
+    the property (:func:`fill_from_types`).
 
     Raises
     ------
@@ -94,10 +95,35 @@ def join_types(columns: dict[str, np.ndarray], type_ids: np.ndarray, types_path,
     """
     types = read_types_columns(types_path, id_column)
     row = type_rows(types[id_column], type_ids, types_path, id_column, path)
+    fill_from_types(columns, types, row)
     added = [name for name in types if name not in columns]
     for name in added:
         columns[name] = types[name][row]
     return added
+
+
+def fill_from_types(columns: dict[str, np.ndarray], types: dict[str, np.ndarray], row: np.ndarray) -> None:
+    """Give the rows whose group lacks a per-row property their type's value of it, in place.
+
+    SONATA lets one edge (or node) group store a property per row while the types table holds it for the
+    rows of other groups; those rows are NaN (numeric) or None in the per-row column
+    (:func:`add_group_columns`) and take the table's value. A column that cannot hold the table's
+    values (numbers beside text) becomes an object array.
+    """
+    for name, values in list(columns.items()):
+        if name not in types or values.ndim != 1:
+            continue
+        missing = np.isnan(values) if values.dtype.kind == "f" else (
+            np.array([v is None for v in values.tolist()]) if values.dtype == object else None)
+        if missing is None or not missing.any():
+            continue
+        fill = types[name][row[missing]]
+        if values.dtype.kind == "f" and fill.dtype.kind not in "iufb":
+            values = values.astype(object)
+        elif not values.flags.writeable:
+            values = values.copy()
+        values[missing] = fill
+        columns[name] = values
 
 
 def type_rows(ids: np.ndarray, type_ids: np.ndarray, types_path, id_column: str, path) -> np.ndarray:

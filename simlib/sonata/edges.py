@@ -14,7 +14,7 @@ from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
 from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
 from simlib.sonata.index import find_runs, runs_to_index
 from simlib.sonata.nodes import _pick_population
-from simlib.sonata.columns import data_frame, distinct_ids, population_columns, type_rows
+from simlib.sonata.columns import data_frame, distinct_ids, fill_from_types, population_columns, type_rows
 from simlib.sonata.types_csv import read_types_columns
 
 
@@ -314,6 +314,7 @@ def read_edge_table(path, types_path, population: str | None = None) -> EdgeTabl
     own, _ = population_columns(pop, "edge", EDGE_DATASETS, None, path)
     types = read_types_columns(types_path, "edge_type_id")
     row = type_rows(types["edge_type_id"], pop.edge_type_id, types_path, "edge_type_id", path)
+    fill_from_types(own, types, row)      # edges of groups without a per-edge property: their type's value
     row = row.astype(np.min_scalar_type(max(len(types["edge_type_id"]) - 1, 0)))   # a few types: small indices
     return EdgeTable(pop.name, pop.source_population, pop.target_population, str(Path(path)), own,
                      types["edge_type_id"], {k: v for k, v in types.items() if k not in own}, row)

@@ -53,3 +53,43 @@ def test_group_columns_one_group_in_order_and_not():
     columns = {}
     add_group_columns(columns, 2, np.zeros(2, dtype=np.int64), np.arange(2), [{"xyz": np.arange(6.0).reshape(2, 3)}])
     assert [list(v) for v in columns["xyz"]] == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_group_without_a_per_row_property_takes_its_types_value(tmp_path):
+    """SONATA: one edge type stores syn_weight per edge (its own group), another in the edge-types table; the
+    edges of the second keep their type's value (not NaN), in read_edges and in the circuit's resolved weights.
+    The same for nodes: one node type's per-node property, another type's shared one."""
+    from simlib.builder import NetworkBuilder
+    from simlib.circuit import Circuit
+    from simlib.circuit.edges import load_edges
+    from simlib.sonata.circuit import read_circuit_config, write_circuit_config
+    from simlib.sonata.edges import read_edge_columns, read_edges
+    from simlib.sonata.nodes import read_nodes
+
+    net = NetworkBuilder("V1", seed=1)
+    net.add_nodes(N=3, pop_name="a", tuning=[10.0, 20.0, 30.0], model_type="point_process",
+                  model_template="nest:iaf_psc_alpha", dynamics_params="a.json")
+    net.add_nodes(N=2, pop_name="b", tuning=45.0, model_type="point_process",
+                  model_template="nest:iaf_psc_alpha", dynamics_params="b.json")
+    net.add_edges(source={"pop_name": "a"}, target={"pop_name": "b"}, connection_rule=1, syn_weight=2.0, delay=1.0,
+                  dynamics_params="s.json", model_template="static_synapse")
+    cm = net.add_edges(source={"pop_name": "b"}, target={"pop_name": "a"}, connection_rule=1, delay=1.0,
+                       dynamics_params="s.json", model_template="static_synapse")
+    cm.add_properties("syn_weight", rule=lambda s, t: 0.5 + t.node_id, dtypes=float)
+    net.build()
+    net.save(output_dir=str(tmp_path))
+    edges = read_edges(tmp_path / "V1_V1_edges.h5", tmp_path / "V1_V1_edge_types.csv")
+    shared = edges[edges["source_node_id"] < 3]
+    own = edges[edges["source_node_id"] >= 3]
+    assert len(shared) == 6 and (shared["syn_weight"] == 2.0).all()
+    assert np.array_equal(own["syn_weight"].to_numpy(), 0.5 + own["target_node_id"].to_numpy())
+    columns = read_edge_columns(tmp_path / "V1_V1_edges.h5", tmp_path / "V1_V1_edge_types.csv")
+    assert not np.isnan(columns["syn_weight"]).any()
+    nodes = read_nodes(tmp_path / "V1_nodes.h5", tmp_path / "V1_node_types.csv")
+    assert nodes["tuning"].tolist() == [10.0, 20.0, 30.0, 45.0, 45.0]
+    write_circuit_config(tmp_path)
+    circuit = Circuit(read_circuit_config(tmp_path / "circuit_config.json"), "circuit_config.json")
+    (ref,) = circuit.edge_populations()
+    resolved = load_edges(circuit, ref)
+    expected = np.where(columns["source_node_id"] < 3, 2.0, 0.5 + columns["target_node_id"])
+    assert np.array_equal(resolved.weight, expected)
