@@ -175,22 +175,9 @@ def cmd_plot_activity(args) -> None:
 
 
 def cmd_network_info(args) -> None:
-    from simlib.sonata.circuit import read_circuit_config
-    from simlib.sonata.edges import edge_populations, read_edges
-    from simlib.sonata.nodes import node_populations, read_nodes
+    from simlib.sonata.circuit import network_summary
 
-    circuit = read_circuit_config(args.circuit)
-    summary = {"nodes": {}, "edges": {}}
-    for entry in circuit["nodes"]:
-        for pop in node_populations(entry["nodes_file"]):
-            df = read_nodes(entry["nodes_file"], entry["node_types_file"], pop)
-            summary["nodes"][pop] = {"n_nodes": len(df), "node_types": sorted(df["node_type_id"].unique().tolist())}
-    for entry in circuit["edges"]:
-        for pop in edge_populations(entry["edges_file"]):
-            df = read_edges(entry["edges_file"], entry["edge_types_file"], pop)
-            n_syn = int(df["nsyns"].sum()) if "nsyns" in df else len(df)
-            summary["edges"][pop] = {"n_rows": len(df), "n_synapses": n_syn}
-    print(json.dumps(summary, indent=2))
+    print(json.dumps(network_summary(args.circuit), indent=2))
 
 
 def make_parser() -> argparse.ArgumentParser:

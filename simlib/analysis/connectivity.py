@@ -126,8 +126,9 @@ def connection_matrix(circuit, group_by: str | None = "pop_name", measure: str =
         src_pop, trg_pop, src, trg, nsyns = _edge_arrays(ref)
         for name in (src_pop, trg_pop):
             circuit.population(name, f"{ref.edges_file}: edge population '{ref.name}'")
-        s_codes = groups[src_pop][1][circuit.populations[src_pop].rows(src)]
-        t_codes = groups[trg_pop][1][circuit.populations[trg_pop].rows(trg)]
+        where = f"{ref.edges_file}: '/edges/{ref.name}/%s_node_id'"
+        s_codes = groups[src_pop][1][circuit.populations[src_pop].rows(src, where % "source")]
+        t_codes = groups[trg_pop][1][circuit.populations[trg_pop].rows(trg, where % "target")]
         n_s, n_t = len(groups[src_pop][0]), len(groups[trg_pop][0])
         counts = np.bincount(s_codes * n_t + t_codes, weights=nsyns, minlength=n_s * n_t).reshape(n_s, n_t)
         synapses[src_pop, trg_pop] = synapses.get((src_pop, trg_pop), 0) + counts

@@ -170,7 +170,7 @@ def load_edges(circuit: "Circuit", ref: "EdgePopulationRef", targets: Mapping[st
             raise ConfigError(f"{circuit.source}: {ref.key}: {where} has {role} population '{pop_name}', "
                               f"which is not in networks.nodes (populations: {', '.join(circuit.populations)})")
     src_pop, trg_pop = circuit.populations[src_name], circuit.populations[trg_name]
-    src_types = src_pop.model_type[src_pop.rows(distinct_ids(table.own["source_node_id"]))]
+    src_types = src_pop.model_type[src_pop.rows(distinct_ids(table.own["source_node_id"]), f"{where}, source_node_id")]
     virtual = bool(np.all(src_types == "virtual"))
     if not virtual and np.any(src_types == "virtual"):
         raise FormatError(f"{where}: sources mix virtual and non-virtual nodes; expected one kind per edge "

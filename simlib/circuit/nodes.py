@@ -81,8 +81,8 @@ class Population:
                               "or node type")
         return self.nodes["model_type"].astype(str).to_numpy()
 
-    def rows(self, node_ids) -> np.ndarray:
-        """Table row of each node id (FormatError naming the first missing ids)."""
+    def rows(self, node_ids, where: str | None = None) -> np.ndarray:
+        """Table row of each node id (FormatError naming the first missing ids, and `where` they come from)."""
         node_ids = np.asarray(node_ids, dtype=np.int64)
         if node_ids.size and 0 <= node_ids.min() and node_ids.max() < self._row_of.size:
             rows = self._row_of[node_ids]       # ids in range (the usual case): one pass, no temporaries
@@ -92,7 +92,8 @@ class Population:
         rows = np.where(bad, -1, self._row_of[np.clip(node_ids, 0, max(self._row_of.size - 1, 0))])
         if np.any(rows < 0):
             missing = node_ids[rows < 0]
-            raise FormatError(f"{self.source}: node ids {missing[:5].tolist()} not in population '{self.name}'")
+            raise FormatError(f"{where or self.source}: node ids {missing[:5].tolist()} not in population "
+                              f"'{self.name}' ({self.source}); expected ids of its nodes")
         return rows
 
     def view(self, node_id: int) -> "RowView":

@@ -234,6 +234,28 @@ def _resolve_manifest(manifest, variables: dict, user: dict, problems: list) -> 
 
 def _resolve_file(data, config_file: Path, source: str, user: dict, now, chain: tuple = (),
                   top: str | None = None) -> tuple[dict, dict]:
+def substitute_variables(data: dict, config_file, source: str) -> dict:
+    """`data` without its manifest, each ``$NAME``/``${NAME}`` replaced by a manifest or built-in variable.
+
+    The built-ins (``configdir``, ``workingdir``, ...) and the manifest's rules are those of a
+    simulation config; sub-configs are not merged (a circuit config has none).
+
+    Raises
+    ------
+    ConfigError
+        A manifest that is not an object, circular manifest entries or unknown variables: one line
+        each, ``source: key.path: problem``.
+    """
+    problems: list = []
+    config_file = Path(config_file)
+    variables = _resolve_manifest(data.get("manifest", {}), _builtin_variables(config_file, datetime.datetime.now()),
+                                  {}, problems)
+    resolved = {k: _substitute_tree(v, variables, (k,), problems) for k, v in data.items() if k != "manifest"}
+    if problems:
+        raise ConfigError(format_problems(problems, source))
+    return resolved
+
+
     """Substitute the variables of one config file and merge its sub-configs into it.
 
     `chain` holds the including files and `top` names the first of them in messages. Returns the

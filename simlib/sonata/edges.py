@@ -11,8 +11,8 @@ import numpy as np
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
 from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
-from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset
-from simlib.sonata.index import find_runs, runs_to_index
+from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, read_ids
+from simlib.sonata.index import find_runs, index_problem, runs_to_index
 from simlib.sonata.nodes import _pick_population
 from simlib.sonata.columns import data_frame, distinct_ids, fill_from_types, population_columns, type_rows
 from simlib.sonata.types_csv import read_types_columns
@@ -221,46 +221,110 @@ def _write_index(grp, name: str, n2r: np.ndarray, pieces, n_runs: int, compressi
 
 
 def edge_populations(path) -> list[str]:
-    """Names of the edge populations in a SONATA edges file."""
-    with open_h5(path) as h5:
-        if "edges" not in h5:
-            raise FormatError(f"{path}: group '/edges' missing; not a SONATA edges file")
-        return list(h5["edges"].keys())
+    """Names of the edge populations in a SONATA edges file.
+
+    Raises
+    ------
+    FormatError
+        Not a readable HDF5 file, no ``/edges`` group, or no population in it.
+    """
+    with open_h5(path) as h5, h5_errors(path, "/edges"):
+        return _populations(h5, path)
+
+
+def _populations(h5, path) -> list[str]:
+    if not isinstance(h5.get("edges"), h5py.Group):
+        raise FormatError(f"{path}: group '/edges' missing; not a SONATA edges file")
+    names = list(h5["edges"].keys())
+    if not names:
+        raise FormatError(f"{path}: '/edges': no population; expected a group /edges/<population>")
+    return names
+
+
+def _node_population(ds, path) -> str:
+    value = ds.attrs.get("node_population")
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if not isinstance(value, str) or not value:
+        raise FormatError(f"{path}: '{ds.name}': attribute 'node_population' missing; expected the name of "
+                          f"the node population the ids refer to")
+    return value
 
 
 def read_edge_population(path, population: str | None = None) -> EdgePopulationData:
-    """Read and validate the raw arrays of one edge population."""
-    with open_h5(path) as h5:
-        if "edges" not in h5:
-            raise FormatError(f"{path}: group '/edges' missing; not a SONATA edges file")
-        name = _pick_population(path, list(h5["edges"].keys()), population, "edge")
-        grp = h5["edges"][name]
+    """Read and validate the raw arrays of one edge population (:func:`check_indices` checks its indices).
+
+    Raises
+    ------
+    FormatError
+        Not a readable (or a damaged) HDF5 file, a dataset, group or ``node_population`` attribute
+        missing, ids that are not integers >= 0, lengths that disagree, group ids or indices pointing
+        outside the groups.
+    """
+    with open_h5(path) as h5, h5_errors(path, "/edges"):
+        name = _pick_population(path, _populations(h5, path), population, "edge")
         base = f"/edges/{name}"
-        arrays = {}
-        for ds in EDGE_DATASETS:
-            arrays[ds] = require_dataset(h5, path, f"{base}/{ds}")[()].astype(np.int64)
+        grp = h5["edges"][name]
+        if not isinstance(grp, h5py.Group):
+            raise FormatError(f"{path}: '{base}': expected a group holding the population's datasets, got a dataset")
+        arrays = {ds: read_ids(h5, path, f"{base}/{ds}") for ds in EDGE_DATASETS}
         n = len(arrays["source_node_id"])
         for ds, arr in arrays.items():
             if len(arr) != n:
                 raise FormatError(f"{path}: dataset '{base}/{ds}' has {len(arr)} rows; expected {n} "
                                   f"(the length of source_node_id)")
-        src_pop = grp["source_node_id"].attrs.get("node_population", "")
-        trg_pop = grp["target_node_id"].attrs.get("node_population", "")
+        src_pop = _node_population(grp["source_node_id"], path)
+        trg_pop = _node_population(grp["target_node_id"], path)
         gids = sorted(int(k) for k in grp.keys() if k.isdigit())
-        groups = [{k: from_h5_array(v) for k, v in grp[str(g)].items() if isinstance(v, h5py.Dataset)}
-                  for g in gids]
+        groups = []
+        for g in gids:
+            if not isinstance(grp[str(g)], h5py.Group):
+                raise FormatError(f"{path}: '{base}/{g}': expected an edge group (an HDF5 group), got a dataset")
+            groups.append({k: from_h5_array(v, path) for k, v in grp[str(g)].items() if isinstance(v, h5py.Dataset)})
         bad = np.setdiff1d(distinct_ids(arrays["edge_group_id"]), gids)
         if bad.size:
-            raise FormatError(f"{path}: '{base}/edge_group_id' refers to missing groups {bad.tolist()}")
+            raise FormatError(f"{path}: '{base}/edge_group_id' refers to missing groups {bad.tolist()}; "
+                              f"expected one of {gids}")
         for gid, cols in enumerate(groups):
             idx = arrays["edge_group_index"][arrays["edge_group_id"] == gid]
             for col, values in cols.items():
-                if idx.size and idx.max() >= len(values):
+                if idx.size and (values.ndim == 0 or idx.max() >= len(values)):
                     raise FormatError(f"{path}: '{base}/edge_group_index' points past the end of "
-                                      f"'{base}/{gid}/{col}' ({len(values)} rows)")
-        return EdgePopulationData(name, str(src_pop), str(trg_pop), arrays["source_node_id"],
+                                      f"'{base}/{gid}/{col}' (value {int(idx.max())}; expected below "
+                                      f"{len(values) if values.ndim else 0}, its rows)")
+        return EdgePopulationData(name, src_pop, trg_pop, arrays["source_node_id"],
                                   arrays["target_node_id"], arrays["edge_type_id"], arrays["edge_group_id"],
                                   arrays["edge_group_index"], groups)
+
+
+def check_indices(path, pop: EdgePopulationData) -> None:
+    """Check that the ``indices/source_to_target`` and ``indices/target_to_source`` tables of an edge
+    population agree with its node id columns (as read by :func:`read_edge_population`).
+
+    Raises
+    ------
+    FormatError
+        An index group or table missing, unreadable, of the wrong shape, or disagreeing with the data.
+    """
+    base = f"/edges/{pop.name}"
+    with open_h5(path) as h5, h5_errors(path, f"{base}/indices"):
+        for side, column in (("source_to_target", "source_node_id"), ("target_to_source", "target_node_id")):
+            where = f"{base}/indices/{side}"
+            if not isinstance(h5.get(where), h5py.Group):
+                raise FormatError(f"{path}: group '{where}' missing; expected the SONATA index of {column}")
+            # the SONATA spec names it node_id_to_ranges, BMTK node_id_to_range; either reader may be used
+            tables = [t for t in ("node_id_to_range", "node_id_to_ranges") if t in h5[where]]
+            if len(tables) == 2 and h5[f"{where}/{tables[0]}"] == h5[f"{where}/{tables[1]}"]:
+                tables = tables[:1]         # one dataset under both names (a hard link)
+            if not tables:
+                raise FormatError(f"{path}: dataset '{where}/node_id_to_range' missing; expected the SONATA index "
+                                  f"of {column}")
+            r2e = read_ids(h5, path, f"{where}/range_to_edge_id", ndim=2, n_cols=2)
+            for table in tables:
+                n2r = read_ids(h5, path, f"{where}/{table}", ndim=2, n_cols=2)
+                problem = index_problem(getattr(pop, column), n2r, r2e)
+                if problem:
+                    raise FormatError(f"{path}: '{where}': {problem}")
 
 
 @dataclass

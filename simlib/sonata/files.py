@@ -92,9 +92,70 @@ def open_h5(path) -> h5py.File:
 
 def require_dataset(h5, path, dataset: str):
     """Return h5[dataset] or raise FormatError naming the file and dataset."""
-    if dataset not in h5 or not isinstance(h5[dataset], h5py.Dataset):
-        raise FormatError(f"{path}: dataset '{dataset}' missing; required by the SONATA format")
-    return h5[dataset]
+    with h5_errors(path, dataset):
+        if dataset not in h5 or not isinstance(h5[dataset], h5py.Dataset):
+            raise FormatError(f"{path}: dataset '{dataset}' missing; required by the SONATA format")
+        return h5[dataset]
+
+
+DAMAGED = "the file is damaged (truncated or overwritten); expected intact HDF5 data"
+
+
+@contextlib.contextmanager
+def h5_errors(path, name: str):
+    """Report what h5py raises on a damaged file (OSError, RuntimeError, KeyError, ValueError) as a
+    FormatError naming the file and `name` (the dataset or group being read)."""
+    try:
+        yield
+    except SimlibError:
+        raise
+    except (OSError, RuntimeError, KeyError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise FormatError(f"{path}: '{name}': cannot be read ({reason}); {DAMAGED}") from None
+
+
+def read_data(ds, path) -> np.ndarray:
+    """All values of a dataset (strings decoded to str objects), FormatError if the bytes are damaged."""
+    with h5_errors(path, ds.name):
+        if h5py.check_string_dtype(ds.dtype) is not None:
+            try:
+                return ds.asstr()[()].astype(object) if ds.ndim else np.array(ds.asstr()[()], dtype=object)
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"{path}: '{ds.name}': byte {exc.start} of a value is not UTF-8 "
+                                  f"({exc.object[:20]!r}); expected UTF-8 strings") from None
+        return ds[()]
+
+
+def read_ids(h5, path, name: str, ndim: int = 1, n_cols: int | None = None) -> np.ndarray:
+    """An id dataset (node ids, type ids, group ids and indices, index tables) as int64, checked.
+
+    Raises
+    ------
+    FormatError
+        The dataset is missing or unreadable, not of integers, not `ndim`-D (with `n_cols` columns),
+        or holds a negative value or one beyond int64.
+    """
+    ds = require_dataset(h5, path, name)
+    shape = "1-D" if ndim == 1 else f"2-D (n, {n_cols})"
+    if ds.dtype.kind not in "iu":
+        raise FormatError(f"{path}: '{name}': expected integers >= 0, got {_dtype_text(ds.dtype)} values")
+    if ds.ndim != ndim or (n_cols is not None and ds.shape[-1] != n_cols):
+        raise FormatError(f"{path}: '{name}': expected a {shape} dataset, got shape {ds.shape}")
+    values = read_data(ds, path)
+    if values.size and ds.dtype.kind == "u" and values.max() > np.iinfo(np.int64).max:
+        row = int(np.argmax(values > np.iinfo(np.int64).max))
+        raise FormatError(f"{path}: '{name}': row {row}: expected an id below 2^63, got {values.reshape(-1)[row]}")
+    values = values.astype(np.int64)
+    if values.size and values.min() < 0:
+        row = int(np.argmax(values.reshape(-1) < 0))
+        raise FormatError(f"{path}: '{name}': element {row}: expected integers >= 0, got {values.reshape(-1)[row]}")
+    return values
+
+
+def _dtype_text(dtype) -> str:
+    if h5py.check_string_dtype(dtype) is not None or dtype.kind in "SUO":
+        return "string"
+    return {"f": "floating-point", "b": "boolean", "c": "complex"}.get(dtype.kind, str(dtype))
 
 
 def to_h5_array(values):
@@ -108,8 +169,6 @@ def to_h5_array(values):
     return arr
 
 
-def from_h5_array(ds) -> np.ndarray:
-    """Read a dataset, decoding strings to Python str objects."""
-    if h5py.check_string_dtype(ds.dtype) is not None:
-        return ds.asstr()[()].astype(object)
-    return ds[()]
+def from_h5_array(ds, path=None) -> np.ndarray:
+    """Read a dataset, decoding strings to Python str objects (FormatError naming `path` if damaged)."""
+    return read_data(ds, path if path is not None else ds.file.filename)

@@ -83,3 +83,46 @@ def edges_of(node_id: int, node_id_to_range: np.ndarray, range_to_edge_id: np.nd
     if len(runs) == 0:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate([np.arange(int(b), int(e)) for b, e in runs])
+
+
+def index_problem(ids: np.ndarray, node_id_to_range: np.ndarray, range_to_edge_id: np.ndarray) -> str | None:
+    """What is wrong with the SONATA index of one node-id column (None: it agrees with the column).
+
+    The index must list every row exactly once, under the row's own node id: node `n`'s runs are
+    ``range_to_edge_id[node_id_to_range[n, 0]:node_id_to_range[n, 1]]`` and each run ``[begin, end)``
+    holds rows of `ids` equal to `n`. All arguments are int64 arrays (tables of shape (k, 2)).
+    """
+    n_rows, n_runs = ids.size, len(range_to_edge_id)
+    top = int(ids.max()) + 1 if n_rows else 0
+    if len(node_id_to_range) < top:
+        return f"node_id_to_range has {len(node_id_to_range)} rows; expected at least {top} (the largest node id + 1)"
+    first, last = node_id_to_range[:, 0], node_id_to_range[:, 1]
+    bad = np.flatnonzero((first > last) | (last > n_runs))
+    if bad.size:
+        return (f"node_id_to_range row {int(bad[0])} is {node_id_to_range[bad[0]].tolist()}; expected "
+                f"[first, end) within the {n_runs} rows of range_to_edge_id")
+    begin, end = range_to_edge_id[:, 0], range_to_edge_id[:, 1]
+    bad = np.flatnonzero((begin > end) | (end > n_rows))
+    if bad.size:
+        return (f"range_to_edge_id row {int(bad[0])} is {range_to_edge_id[bad[0]].tolist()}; expected "
+                f"[begin, end) within the {n_rows} edges")
+    counts = last - first
+    if counts.sum() != n_runs:
+        return f"node_id_to_range covers {int(counts.sum())} runs; expected each of the {n_runs} runs once"
+    runs = np.repeat(first, counts) + (np.arange(n_runs) - np.repeat(np.cumsum(counts) - counts, counts))
+    owner = np.repeat(np.arange(len(node_id_to_range)), counts)
+    if np.unique(runs).size != n_runs:
+        return "node_id_to_range lists a run of range_to_edge_id twice; expected each run once"
+    lengths = end[runs] - begin[runs]
+    if lengths.sum() != n_rows:
+        return f"range_to_edge_id covers {int(lengths.sum())} edges; expected each of the {n_rows} edges once"
+    rows = np.repeat(begin[runs], lengths) + (np.arange(n_rows) - np.repeat(np.cumsum(lengths) - lengths, lengths))
+    row_owner = np.repeat(owner, lengths)
+    wrong = np.flatnonzero(ids[rows] != row_owner)
+    if wrong.size:
+        row = int(rows[wrong[0]])
+        return (f"edge {row} is indexed under node {int(row_owner[wrong[0]])}; expected node {int(ids[row])}, "
+                f"its id in the data")
+    if np.unique(rows).size != n_rows:
+        return "range_to_edge_id lists an edge twice; expected each edge once"
+    return None

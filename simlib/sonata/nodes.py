@@ -10,8 +10,8 @@ import numpy as np
 
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
-from simlib.sonata.files import atomic_h5, from_h5_array, open_h5, require_dataset, to_h5_array
-from simlib.sonata.columns import data_frame, population_columns
+from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, read_ids, to_h5_array
+from simlib.sonata.columns import data_frame, is_range, population_columns
 
 RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
 
@@ -58,11 +58,24 @@ def write_nodes(path, populations: list[NodePopulationData], compression="gzip")
 
 
 def node_populations(path) -> list[str]:
-    """Names of the node populations in a SONATA nodes file."""
-    with open_h5(path) as h5:
-        if "nodes" not in h5:
-            raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
-        return list(h5["nodes"].keys())
+    """Names of the node populations in a SONATA nodes file.
+
+    Raises
+    ------
+    FormatError
+        Not a readable HDF5 file, no ``/nodes`` group, or no population in it.
+    """
+    with open_h5(path) as h5, h5_errors(path, "/nodes"):
+        return _populations(h5, path)
+
+
+def _populations(h5, path) -> list[str]:
+    if not isinstance(h5.get("nodes"), h5py.Group):
+        raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
+    names = list(h5["nodes"].keys())
+    if not names:
+        raise FormatError(f"{path}: '/nodes': no population; expected a group /nodes/<population>")
+    return names
 
 
 def _pick_population(path, available: list[str], population: str | None, kind: str) -> str:
@@ -76,46 +89,63 @@ def _pick_population(path, available: list[str], population: str | None, kind: s
 
 
 def read_node_population(path, population: str | None = None) -> NodePopulationData:
-    """Read and validate the raw arrays of one node population."""
-    with open_h5(path) as h5:
-        if "nodes" not in h5:
-            raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
-        name = _pick_population(path, list(h5["nodes"].keys()), population, "node")
-        grp = h5["nodes"][name]
+    """Read and validate the raw arrays of one node population.
+
+    Raises
+    ------
+    FormatError
+        Not a readable (or a damaged) HDF5 file, a dataset or group missing, ids that are not
+        integers >= 0, lengths that disagree, duplicate node ids, an empty population, group ids or
+        indices pointing outside the groups.
+    """
+    with open_h5(path) as h5, h5_errors(path, "/nodes"):
+        name = _pick_population(path, _populations(h5, path), population, "node")
         base = f"/nodes/{name}"
+        grp = h5["nodes"][name]
+        if not isinstance(grp, h5py.Group):
+            raise FormatError(f"{path}: '{base}': expected a group holding the population's datasets, got a dataset")
         arrays = {}
         for ds in RESERVED_NODE_DATASETS:
             if ds == "node_id" and ds not in grp:
                 continue  # optional in SONATA: implicit 0..N-1
-            arrays[ds] = require_dataset(h5, path, f"{base}/{ds}")[()].astype(np.int64)
+            arrays[ds] = read_ids(h5, path, f"{base}/{ds}")
         n = len(arrays["node_type_id"])
+        if n == 0:
+            raise FormatError(f"{path}: '{base}/node_type_id': the population holds no node; expected at least one")
         arrays.setdefault("node_id", np.arange(n, dtype=np.int64))
         for ds, arr in arrays.items():
             if len(arr) != n:
                 raise FormatError(f"{path}: dataset '{base}/{ds}' has {len(arr)} rows; expected {n} "
                                   f"(the length of node_type_id)")
+        ids = arrays["node_id"]
+        if not is_range(ids) and np.unique(ids).size < n:
+            repeated = np.unique(ids)[np.bincount(np.searchsorted(np.unique(ids), ids)) > 1]
+            raise FormatError(f"{path}: '{base}/node_id': ids {repeated[:5].tolist()} repeated; expected unique ids")
         groups = []
         gids = sorted(int(k) for k in grp.keys() if k.isdigit())
         if gids != list(range(len(gids))):
             raise FormatError(f"{path}: node groups of '{base}' are {gids}; expected 0..{len(gids) - 1}")
         for gid in gids:
             sub = grp[str(gid)]
-            cols = {k: from_h5_array(v) for k, v in sub.items() if isinstance(v, h5py.Dataset)}
+            if not isinstance(sub, h5py.Group):
+                raise FormatError(f"{path}: '{base}/{gid}': expected a node group (an HDF5 group), got a dataset")
+            cols = {k: from_h5_array(v, path) for k, v in sub.items() if isinstance(v, h5py.Dataset)}
             size = int(np.sum(arrays["node_group_id"] == gid))
             for k, v in cols.items():
-                if len(v) < size:
-                    raise FormatError(f"{path}: dataset '{base}/{gid}/{k}' has {len(v)} rows; group {gid} "
-                                      f"holds {size} nodes")
+                if v.ndim == 0 or len(v) < size:
+                    raise FormatError(f"{path}: dataset '{base}/{gid}/{k}' has {len(v) if v.ndim else 0} rows; "
+                                      f"group {gid} holds {size} nodes")
             groups.append(cols)
         bad = np.setdiff1d(np.unique(arrays["node_group_id"]), np.arange(len(groups)))
         if bad.size:
-            raise FormatError(f"{path}: '{base}/node_group_id' refers to missing groups {bad.tolist()}")
+            raise FormatError(f"{path}: '{base}/node_group_id' refers to missing groups {bad.tolist()}; "
+                              f"expected group ids 0..{len(groups) - 1}")
         for gid in range(len(groups)):
             idx = arrays["node_group_index"][arrays["node_group_id"] == gid]
             nrows = max((len(v) for v in groups[gid].values()), default=None)
-            if nrows is not None and idx.size and (idx.min() < 0 or idx.max() >= nrows):
+            if nrows is not None and idx.size and idx.max() >= nrows:
                 raise FormatError(f"{path}: '{base}/node_group_index' points outside group {gid} "
-                                  f"({nrows} rows)")
+                                  f"(value {int(idx.max())}; expected below {nrows}, the group's rows)")
         return NodePopulationData(name, arrays["node_id"], arrays["node_type_id"], arrays["node_group_id"],
                                   arrays["node_group_index"], groups)
 

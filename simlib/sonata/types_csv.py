@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from simlib.errors import FormatError
+from simlib.errors import FormatError, show_value
 from simlib.fileio import atomic_path, require_file
 
 NULL = "NULL"
@@ -108,30 +108,53 @@ def read_types_columns(path, id_column: str) -> dict[str, np.ndarray]:
         names, or a row with more cells than the header.
     """
     path = require_file(path)
+    rows, lines = [], []
+    expected = "expected a space-separated types table"
     try:
         with open(path, newline="", encoding="utf-8") as fh:
-            rows = [row for row in csv.reader(fh, delimiter=" ", quotechar='"', skipinitialspace=True) if row]
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise FormatError(f"{path}: not a space-separated types table ({exc})") from None
+            reader = csv.reader(fh, delimiter=" ", quotechar='"', skipinitialspace=True)
+            for row in reader:
+                if any("\n" in cell or "\r" in cell for cell in row):
+                    raise FormatError(f"{path}: line {lines[-1] + 1 if lines else 1}: a quoted cell runs past the end "
+                                      f"of the line; expected a closing '\"' on the same line")
+                if row:
+                    rows.append(row)
+                    lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise FormatError(f"{path}: line {reader.line_num}: {exc}; {expected}") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: byte {exc.start + 1}: not UTF-8 text; {expected}") from None
     header = [name.strip() for name in rows[0]] if rows else []
     if len(set(header)) < len(header):
-        raise FormatError(f"{path}: repeated column names in {header}")
-    long = [i for i, row in enumerate(rows[1:], start=2) if len(row) > len(header)]
+        raise FormatError(f"{path}: line 1: repeated column names in {header}; expected each name once")
+    long = [line for line, row in zip(lines[1:], rows[1:]) if len(row) > len(header)]
     if long:
         raise FormatError(f"{path}: line {long[0]} has more cells than the {len(header)} column names")
     body = [row + [""] * (len(header) - len(row)) for row in rows[1:]]
     cells = {name: [row[j] for row in body] for j, name in enumerate(header)}
-    return _typed_columns(path, cells, id_column)
+    return _typed_columns(path, cells, id_column, lines[1:])
 
 
-def _typed_columns(path: Path, cells: dict[str, list[str]], id_column: str) -> dict[str, np.ndarray]:
-    """Columns of a types table from its text cells: int64 ids, and each other column parsed and narrowed."""
+def _typed_columns(path: Path, cells: dict[str, list[str]], id_column: str, lines=None) -> dict[str, np.ndarray]:
+    """Columns of a types table from its text cells: int64 ids, and each other column parsed and narrowed.
+
+    `lines` holds the file's line number of each row (for messages).
+    """
     if id_column not in cells:
         raise FormatError(f"{path}: column '{id_column}' missing; found columns {list(cells)}")
+    ids = []
+    for i, value in enumerate(cells[id_column]):
+        try:
+            ids.append(int(value))
+        except (TypeError, ValueError):
+            line = lines[i] if lines else i + 2
+            raise FormatError(f"{path}: line {line}, column '{id_column}': {show_value(value)} is not an integer; "
+                              f"expected integer type ids") from None
     try:
-        ids = np.array([int(v) for v in cells[id_column]], dtype=np.int64)
-    except (TypeError, ValueError, OverflowError):
-        raise FormatError(f"{path}: column '{id_column}' must hold integers") from None
+        ids = np.array(ids, dtype=np.int64)
+    except OverflowError:
+        raise FormatError(f"{path}: column '{id_column}': an id beyond 64 bits; expected integer type ids "
+                          f"below 2^63") from None
     unique, counts = np.unique(ids, return_counts=True)
     if np.any(counts > 1):
         raise FormatError(f"{path}: column '{id_column}' has duplicate ids {unique[counts > 1].tolist()}")
