@@ -180,6 +180,19 @@ def cmd_network_info(args) -> None:
     print(json.dumps(network_summary(args.circuit), indent=2))
 
 
+def cmd_validate(args) -> None:
+    from simlib.validation import validate_config
+
+    result = validate_config(args.config, simulator=args.simulator)
+    if result.ok:
+        print(result.summary())
+        return
+    for problem in result.problems:
+        print(problem)
+    raise SimlibError(f"{args.config}: {len(result.problems)} problem{'s' if len(result.problems) > 1 else ''} "
+                      "found; the simulation would not run")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simlib", description=__doc__)
     parser.add_argument("--version", action="version", version=f"simlib {__version__}")
@@ -198,6 +211,13 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("network-info", help="summarise a built network (circuit config)")
     p.add_argument("circuit", help="circuit_config.json written by build-network")
     p.set_defaults(func=cmd_network_info)
+
+    p = sub.add_parser("validate", help="check a circuit or simulation config (BioNet, PointNet, FilterNet, PopNet) "
+                                        "and every file it names; list every problem, exit 1 if any")
+    p.add_argument("config", help="simulation config JSON, or a circuit config (networks only)")
+    p.add_argument("--simulator", choices=("bionet", "pointnet", "filternet", "popnet"),
+                   help="check as for this simulator (default: the config's target_simulator, else guessed)")
+    p.set_defaults(func=cmd_validate)
 
     spikes = sub.add_parser("spikes", help="spike-train files").add_subparsers(dest="spikes_command", required=True)
     p = spikes.add_parser("poisson", help="homogeneous Poisson trains (rate in Hz, times in s; output in ms)")

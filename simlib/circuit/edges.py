@@ -146,9 +146,11 @@ class Edges:
         return df if self.file_rows is None else df.iloc[self.file_rows].reset_index(drop=True)
 
 
-def load_edges(circuit: "Circuit", ref: "EdgePopulationRef", targets: Mapping[str, np.ndarray] | None = None) -> Edges:
+def load_edges(circuit: "Circuit", ref: "EdgePopulationRef", targets: Mapping[str, np.ndarray] | None = None,
+               table: "EdgeTable | None" = None) -> Edges:
     """One edge population of ``circuit`` (see module docstring): all its edges, or those ending on
-    ``targets`` ({population: node ids}; a population not named there keeps no edge).
+    ``targets`` ({population: node ids}; a population not named there keeps no edge). ``table``: the
+    population already read with :func:`simlib.sonata.edges.read_edge_table` (it is not read again).
 
     Raises
     ------
@@ -162,7 +164,8 @@ def load_edges(circuit: "Circuit", ref: "EdgePopulationRef", targets: Mapping[st
     from simlib.sonata.columns import distinct_ids
     from simlib.sonata.edges import read_edge_table
 
-    table = read_edge_table(ref.edges_file, ref.edge_types_file, population=ref.name)
+    if table is None:
+        table = read_edge_table(ref.edges_file, ref.edge_types_file, population=ref.name)
     where = f"{ref.edges_file}: edge population '{ref.name}'"
     src_name, trg_name = table.source_population, table.target_population
     for role, pop_name in (("source", src_name), ("target", trg_name)):

@@ -15,6 +15,7 @@ from workflow_configs import load_config
 
 from simlib.config import SimulationConfig
 from simlib.errors import ConfigError
+from simlib.mechanisms import MOD_DIR
 from simlib.tasks import build_network, make_spikes, write_cell_models
 from simlib.workflow import paths, specs
 from simlib.workflow.filternet_writer import write_filternet_config
@@ -30,6 +31,10 @@ def workflow_dir(repo, tmp_path_factory) -> Path:
     for net in config["networks"]:
         build_network(specs.network_spec(config, net), root / paths.network_dir(net))
     write_cell_models(config["components"]["offline"], root / paths.components_dir("offline"))
+    mechanisms = root / paths.mechanisms_dir(paths.mechanism_library())   # mod files: what write_sim_config's
+    mechanisms.mkdir(parents=True)                                         # validation reads (nothing compiled)
+    for mod in MOD_DIR.glob("*.mod"):
+        shutil.copy(mod, mechanisms / mod.name)
     for name, spec in config["spikes"].items():
         make_spikes(spec, root / paths.circuit_config(spec["network"]), root / paths.spikes_file(name, "h5"),
                     root / paths.spikes_file(name, "csv"))
