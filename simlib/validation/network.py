@@ -117,6 +117,7 @@ def index_problems(edges_file, name: str, table) -> list[tuple[str, str]]:
     node id, exactly the rows holding that id.
     """
     from simlib.sonata.files import open_h5
+    from simlib.sonata.index import index_problem
 
     out = []
     with open_h5(edges_file) as h5:
@@ -134,48 +135,17 @@ def index_problems(edges_file, name: str, table) -> list[tuple[str, str]]:
                 missing = "node_id_to_range" if n2r is None else "range_to_edge_id"
                 out.append((field, f"dataset {missing} missing; expected node_id_to_range and range_to_edge_id"))
                 continue
-            message = index_mismatch(table.own[column], n2r[()], r2e[()])
+            message = _index_shape(n2r, "node_id_to_range") or _index_shape(r2e, "range_to_edge_id") or \
+                index_problem(table.own[column].astype(np.int64), n2r[()].astype(np.int64), r2e[()].astype(np.int64))
             if message:
                 out.append((field, message))
     return out
 
 
-def index_mismatch(ids: np.ndarray, n2r: np.ndarray, r2e: np.ndarray) -> str | None:
-    """Why an index (``node_id_to_range``, ``range_to_edge_id``) does not describe the id column ``ids``; None if it does."""
-    n_rows = int(ids.size)
-    for what, table in (("node_id_to_range", n2r), ("range_to_edge_id", r2e)):
-        if table.ndim != 2 or table.shape[1] != 2 or table.dtype.kind not in "iu":
-            return f"{what}: expected an integer table of shape (n, 2), got {table.dtype} of shape {table.shape}"
-    n2r, r2e = n2r.astype(np.int64), r2e.astype(np.int64)
-    counts = n2r[:, 1] - n2r[:, 0]
-    if np.any(counts < 0) or np.any(n2r < 0) or np.any(n2r[:, 1] > len(r2e)):
-        return f"node_id_to_range: ranges outside range_to_edge_id ({len(r2e)} rows)"
-    which = _expand(n2r[:, 0], counts)                        # rows of range_to_edge_id, per node in order
-    owner = np.repeat(np.arange(len(n2r), dtype=np.int64), counts)
-    begin, end = r2e[which, 0], r2e[which, 1]
-    if np.any(begin < 0) or np.any(end < begin) or np.any(end > n_rows):
-        return f"range_to_edge_id: ranges outside the {n_rows} edges"
-    lengths = end - begin
-    rows = _expand(begin, lengths)
-    covered = np.bincount(rows, minlength=n_rows)
-    if np.any(covered != 1):
-        return (f"covers {int(np.sum(covered > 0))} of {n_rows} edges ({int(np.sum(covered > 1))} more than once); "
-                "expected every edge once (rebuild the index, e.g. with simlib's writer)")
-    wrong = np.flatnonzero(ids[rows] != np.repeat(owner, lengths))
-    if wrong.size:
-        row = int(rows[wrong[0]])
-        return (f"{wrong.size} edges listed under the wrong node id (e.g. edge {row} has node id {int(ids[row])}, "
-                f"the index lists it under {int(np.repeat(owner, lengths)[wrong[0]])})")
+def _index_shape(dataset, name: str) -> str | None:
+    if dataset.ndim != 2 or dataset.shape[1] != 2 or dataset.dtype.kind not in "iu":
+        return f"{name}: expected an integer table of shape (n, 2), got {dataset.dtype} of shape {dataset.shape}"
     return None
-
-
-def _expand(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(start, start + length)`` of every pair, without a Python loop."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.cumsum(lengths) - lengths
-    return np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
 
 
 def check_node_sets(config, circuit, problems: Problems) -> None:
