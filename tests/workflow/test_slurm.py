@@ -137,7 +137,7 @@ NOT_COMPARED = ("results/mechanisms/", "/log.txt", ".snakemake_timestamp")
 
 @pytest.mark.slow
 def slurm_config(wf: Path) -> Path:
-    """config/tiny.yaml without its sweep and PointNet parts (jobs few enough for SLURM's pace: every job waits
+    """config/tiny.yaml without its sweep, PointNet and PopNet parts (jobs few enough for SLURM's pace: every job waits
     on status checks), written with the entries in their order. The BioNet, FilterNet and figure jobs stay."""
     import yaml
 
@@ -145,6 +145,7 @@ def slurm_config(wf: Path) -> Path:
     del config["sweeps"], config["point_networks"], config["components"]["point"]
     del config["networks"]["pointnet_tutorial"], config["spikes"]["lgn_pointnet"]
     del config["simulations"]["pointnet_tutorial"], config["simulations"]["l4_point"]
+    del config["population_networks"], config["simulations"]["l4_population"]
     (wf / "config/slurm.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     return wf / "config/slurm.yaml"
 
