@@ -86,6 +86,10 @@ def sweep_problems(config: dict) -> list[str]:
         if sim not in config.get("simulations", {}):
             problems.append(f"{where}.simulation: '{sim}' is not an entry of simulations")
             continue
+        if config["simulations"][sim].get("simulator") == "popnet":
+            problems.append(f"{where}.simulation: '{sim}' is a PopNet run; sweeps run BioNet and PointNet "
+                            "simulations")
+            continue
         used = used_entries(config, sim)
         if any(e not in config.get(section, {}) for section, names in used.items() for e in names):
             continue  # the base simulation names an unknown entry: reported with the simulation

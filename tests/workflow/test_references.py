@@ -70,6 +70,8 @@ def problems_after(config, repo, change) -> list[str]:
     (lambda c: c["simulations"]["l4_point"]["figures"]["rates_comparison"].update(reference="csv_ramp"),
      "simulations.l4_point.figures.rates_comparison.reference: 'csv_ramp' simulates network 'l4_inputs', not the "
      "nodes of 'l4_point'"),
+    (lambda c: c["sweeps"]["lgn_rate"].update(simulation="l4_population"),
+     "sweeps.lgn_rate.simulation: 'l4_population' is a PopNet run; sweeps run BioNet and PointNet simulations"),
     (lambda c: c["population_networks"]["l4_population"].update(network="l5"),
      "population_networks.l4_population.network: 'l5' is not an entry of networks"),
     (lambda c: c["population_networks"].update(l4_point=c["population_networks"]["l4_population"]),
