@@ -48,7 +48,7 @@ def load_user_module(path, what: str, *, source: str | None = None, reuse: bool 
     sys.modules[name] = module  # while it runs too: dataclasses and pickling look the module up
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # a user's file may raise anything; report it with the file and line
+    except (Exception, SystemExit) as exc:  # a user's file may raise (or exit) anything; report it with the file and line
         sys.modules.pop(name, None)
         raise ConfigError(prefix + user_error(path, f"loading the {what}", exc)) from exc
     return module

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
+from simlib.errors import ConfigError, FormatError, show_value
 from simlib.fileio import read_json
 from simlib.morphology.sections import SECTION_NAMES, section_kind, section_name
 
@@ -194,7 +194,13 @@ def load_fit(path) -> dict:
     """Read and check an Allen ``*_fit.json`` (keys passive, conditions, genome)."""
     path = Path(path)
     fit = read_json(path, required=FIT_KEYS, expected=f"an Allen fit file, with keys {', '.join(FIT_KEYS)}")
+    if not isinstance(fit["genome"], list):
+        raise FormatError(f"{path}: genome: expected a list of {{section, name, value, mechanism}} objects, got "
+                          f"{show_value(fit['genome'])}")
     for i, entry in enumerate(fit["genome"]):
+        if not isinstance(entry, dict):
+            raise FormatError(f"{path}: genome[{i}]: expected an object {{section, name, value, mechanism}}, got "
+                              f"{show_value(entry)}")
         for key in ("section", "name", "value"):
             if key not in entry:
                 raise FormatError(f"{path}: genome[{i}].{key} missing; expected section, name, value, mechanism")

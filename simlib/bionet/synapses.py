@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simlib.errors import ConfigError
+from simlib.errors import ConfigError, FormatError, show_value
 from simlib.fileio import read_json
 from simlib.morphology.sections import SWC_TYPES, TARGET_SECTION_TYPES, section_kind
 
@@ -78,6 +78,10 @@ def load_synapse_model(model_template, params_path, source: str = "edge types") 
                           f"{', '.join(SYNAPSE_TEMPLATES)} (any case)")
     make, required = SYNAPSE_TEMPLATES[name]
     params = read_json(params_path, required=required, expected=f"the {name} parameters {', '.join(required)}")
+    for key in required:
+        value = params[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            raise FormatError(f"{params_path}: {key}: expected a number, got {show_value(value)}")
     return SynapseModel(*make(params))
 
 

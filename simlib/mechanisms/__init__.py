@@ -272,9 +272,24 @@ def _replace_dir(new: Path, target: Path) -> None:
 def _failure_message(mod_dir: Path, command: list[str], returncode: int, log: str) -> str:
     failed = _failed_mod_files(log)
     which = f"failed on {', '.join(failed)}" if failed else "failed"
-    tail = "\n".join(log.rstrip().splitlines()[-_LOG_TAIL_LINES:])
+    tail = "\n".join(_without_tracebacks(log.rstrip().splitlines())[-_LOG_TAIL_LINES:])
     return (f"{where(mod_dir)}: {' '.join(Path(c).name for c in command)} {which} (exit status {returncode}); "
             f"expected every mod file to compile. Last lines of the log:\n{tail}")
+
+
+def _without_tracebacks(lines: list[str]) -> list[str]:
+    """Log lines without the Python tracebacks of nrnivmodl's own scripts (their last line, the error, stays):
+    the user's problem is the mod file, not the compiler's call stack."""
+    kept, inside = [], False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            inside = True
+            continue
+        if inside and (line.startswith((" ", "\t")) or not line.strip()):
+            continue
+        inside = False
+        kept.append(line)
+    return kept
 
 
 def _failed_mod_files(log: str) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
 from simlib.fileio import atomic_path, h5_compression
-from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION, open_h5
+from simlib.sonata.files import SONATA_MAGIC, SONATA_VERSION, h5_errors, open_h5, read_data
 from simlib.spikes.arrays import (MS_PER, POP_NA, UNITS_TEXT, as_node_ids, as_timestamps, check_population_name,
                                   check_units)
 from simlib.spikes.sorting import sort_index, sort_order as normalise_sort_order
@@ -45,8 +45,12 @@ def _read_arrays(group: h5py.Group, id_name: str, path: Path) -> tuple[np.ndarra
     if id_ds.shape != ts_ds.shape:
         raise FormatError(f"{where(path, id_ds.name)}: {id_ds.shape[0] if id_ds.ndim else 0} values but "
                           f"{ts_ds.name} has {ts_ds.shape[0] if ts_ds.ndim else 0}; expected equal lengths")
-    node_ids = as_node_ids(id_ds[()], path, id_ds.name)
-    timestamps = as_timestamps(ts_ds[()], path, ts_ds.name, units=units) * MS_PER[units]
+    for ds in (id_ds, ts_ds):
+        if ds.dtype.kind not in "iuf" or ds.ndim != 1:
+            raise FormatError(f"{where(path, ds.name)}: expected a 1-D dataset of numbers, got "
+                              f"{'strings' if ds.dtype.kind in 'SOU' else ds.dtype} of shape {ds.shape}")
+    node_ids = as_node_ids(read_data(id_ds, path), path, id_ds.name)
+    timestamps = as_timestamps(read_data(ts_ds, path), path, ts_ds.name, units=units) * MS_PER[units]
     return node_ids, timestamps
 
 
@@ -80,7 +84,7 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
         `population` is not in a file that has populations.
     """
     path = Path(path)
-    with open_h5(path) as h5:
+    with open_h5(path) as h5, h5_errors(path, "/spikes"):
         if "spikes" not in h5 or not isinstance(h5["spikes"], h5py.Group):
             raise FormatError(f"{where(path, '/spikes')}: group missing; expected a SONATA spike file with "
                               "/spikes/<population>/timestamps and /spikes/<population>/node_ids")

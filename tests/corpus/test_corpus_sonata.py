@@ -2,7 +2,8 @@
 
 import pytest
 
-from make import SENTINEL, circuit_cases, edges_cases, nodes_cases, run_case, sentinel, types_cases, write_circuit
+from make import (SENTINEL, circuit_cases, edges_cases, nodes_cases, params, run_case, sentinel, types_cases,
+                  write_circuit)
 
 CASES = nodes_cases() + edges_cases() + types_cases() + circuit_cases()
 
@@ -14,7 +15,7 @@ def test_the_base_network_is_valid(base, tmp_path, capsys):
     assert main(["network-info", str(base.circuit)]) == 0
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize("case", params(CASES))
 def test_network_info(case, base, tmp_path, capsys):
     run_case(case.make(base, tmp_path / "case"), capsys)
 
