@@ -250,9 +250,12 @@ def read_ecp(path, electrodes=None) -> EcpReport:
             if "ecp/populations" in h5:
                 for name, grp in h5["ecp/populations"].items():
                     pops[name] = np.asarray(grp["data"][()], dtype=np.float64)
-        except (OSError, KeyError) as exc:
-            raise FormatError(f"{path}: unreadable extracellular report ({exc})") from None
+        except (OSError, KeyError, ValueError) as exc:
+            raise FormatError(f"{path}: unreadable extracellular report ({exc}); expected numeric datasets "
+                              f"/ecp/data, /ecp/time, /ecp/channel_id") from None
     if positions is None and electrodes is not None:
         sites = electrodes if isinstance(electrodes, Electrodes) else read_electrodes(electrodes)
-        positions = sites.select([int(c) for c in ids], source=f"{path}: /ecp/channel_id").positions_um
+        source = electrodes if not isinstance(electrodes, Electrodes) else "the electrode positions"
+        positions = sites.select([int(c) for c in ids], source=f"{source}: channels of {path} (/ecp/channel_id)"
+                                 ).positions_um
     return EcpReport(data, float(time[0]), float(time[1]), float(time[2]), ids, positions, pops)
