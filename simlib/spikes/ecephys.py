@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from simlib.errors import ConfigError, FormatError
+from simlib.errors import ConfigError, FormatError, where
 
 log = logging.getLogger("simlib.spikes")
 
@@ -28,31 +28,65 @@ _OPERATIONS = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": ope
                ">=": operator.ge}
 
 
-def _table(h5, group_path: str, path) -> "object":
-    """A NWB DynamicTable as a DataFrame (ragged columns as object arrays), indexed by its ``id``."""
+def _integers(ds, path, what: str) -> np.ndarray:
+    """A dataset of whole numbers as int64, FormatError naming the dataset if it holds anything else."""
+    from simlib.sonata.files import read_data
+
+    if ds.dtype.kind not in "iu":
+        raise FormatError(f"{where(path, ds.name)}: expected {what} (integers), got {_kind(ds.dtype)} values")
+    return read_data(ds, path).astype(np.int64)
+
+
+def _kind(dtype) -> str:
+    return {"f": "floating-point", "b": "boolean", "c": "complex"}.get(dtype.kind, "string")
+
+
+def _ragged(values: np.ndarray, index_ds, path) -> np.ndarray:
+    """Split the flat `values` of a ragged column at the end offsets of `index_ds` (one array per row)."""
+    ends = _integers(index_ds, path, "end offsets of the rows")
+    bad = np.flatnonzero((ends < 0) | (ends > len(values)))
+    if bad.size:
+        raise FormatError(f"{where(path, index_ds.name)}: row {bad[0]}: end offset {ends[bad[0]]} is outside "
+                          f"the {len(values)} values; expected offsets 0..{len(values)}")
+    bad = np.flatnonzero(np.diff(ends) < 0)
+    if bad.size:
+        raise FormatError(f"{where(path, index_ds.name)}: row {bad[0] + 1}: end offset {ends[bad[0] + 1]} is "
+                          f"below the previous {ends[bad[0]]}; expected non-decreasing offsets")
+    starts = np.concatenate([[0], ends[:-1]])
+    column = np.empty(len(ends), dtype=object)
+    column[:] = [values[a:b] for a, b in zip(starts, ends)]
+    return column
+
+
+def _table(h5, group_path: str, path, numeric: tuple[str, ...] = ()) -> "object":
+    """A NWB DynamicTable as a DataFrame (ragged columns as object arrays), indexed by its ``id``.
+
+    The columns named in `numeric` must hold numbers (FormatError naming the dataset otherwise).
+    """
     import pandas as pd
+
+    from simlib.sonata.files import h5_errors, read_data
 
     if group_path not in h5:
         raise FormatError(f"{path}: no table '{group_path}'")
     grp = h5[group_path]
     if "id" not in grp:
         raise FormatError(f"{path}: table '{group_path}' has no 'id' dataset; not an NWB DynamicTable")
-    ids = grp["id"][()].astype(np.int64)
-    columns = {}
-    for name, ds in grp.items():
-        if name == "id" or name.endswith("_index") or not hasattr(ds, "shape") or ds.ndim != 1:
-            continue
-        values = ds[()]
-        if f"{name}_index" in grp:  # ragged column: flat values + end offsets per row
-            ends = grp[f"{name}_index"][()].astype(np.int64)
-            starts = np.concatenate([[0], ends[:-1]])
-            column = np.empty(len(ends), dtype=object)
-            column[:] = [values[a:b] for a, b in zip(starts, ends)]
-            columns[name] = column
-        elif len(values) == len(ids):
-            if values.dtype.kind in "SO":
-                values = np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object)
-            columns[name] = values
+    with h5_errors(path, group_path):
+        ids = _integers(grp["id"], path, "row ids")
+        columns = {}
+        for name, ds in grp.items():
+            if name == "id" or name.endswith("_index") or not hasattr(ds, "shape") or ds.ndim != 1:
+                continue
+            values = read_data(ds, path)
+            if name in numeric and values.dtype.kind not in "iuf":
+                raise FormatError(f"{where(path, ds.name)}: expected numbers, got {_kind(values.dtype)} values")
+            if f"{name}_index" in grp:  # ragged column: flat values + end offsets per row
+                columns[name] = _ragged(values, grp[f"{name}_index"], path)
+            elif len(values) == len(ids):
+                if values.dtype.kind in "SO":
+                    values = np.array([v.decode() if isinstance(v, bytes) else v for v in values], dtype=object)
+                columns[name] = values
     return pd.DataFrame(columns, index=pd.Index(ids, name="id"))
 
 
@@ -69,7 +103,7 @@ def read_units(path) -> "object":
     with open_h5(path) as h5:
         if "units" not in h5:
             raise FormatError(f"{path}: no units table (/units); expected sorted units with spike_times")
-        units = _table(h5, "units", path)
+        units = _table(h5, "units", path, numeric=("spike_times", "peak_channel_id"))
         for column in ("spike_times", "peak_channel_id"):
             if column not in units:
                 raise FormatError(f"{path}: /units has no '{column}' column; expected the Allen ecephys layout")

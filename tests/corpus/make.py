@@ -1172,12 +1172,6 @@ def yaml_cases(schema: Path) -> list[Case]:
 # open (issue 18); each is an xfail(strict) so that a fix shows up as XPASS and the entry is removed
 
 KNOWN_GAPS = {
-    'ecephys/channel-ids-floats',
-    'ecephys/index-decreasing',
-    'ecephys/index-floats',
-    'ecephys/index-past-end',
-    'ecephys/spike_times-strings',
-    'ecephys/unit-ids-strings',
     'filter/bad-opt_delays-["a", "b"]',
     'filter/bad-opt_delays-[-5, 0]',
     'filter/bad-opt_kpeaks-[0.0, -1.0]',
