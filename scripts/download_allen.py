@@ -38,6 +38,7 @@ if os.environ.get("SIMLIB_PACKAGE"):
 from simlib.downloads import (
     DownloadError,
     Manifest,
+    check_file_name,
     check_json,
     check_nwb,
     check_swc,
@@ -45,6 +46,7 @@ from simlib.downloads import (
     with_retries,
 )
 from simlib.errors import SimlibError
+from simlib.fileio import atomic_path
 from simlib.workflow.paths import session_nwb
 
 MANIFEST = "downloads.json"
@@ -102,7 +104,7 @@ def download_session(args, log) -> None:
                             retries=args.retries, backoff_s=args.backoff, hint=args.hint, log=log)
 
     status = fetch(find_url, dest, check=check_nwb, manifest=Manifest(cache_dir / MANIFEST), retries=args.retries,
-                   backoff_s=args.backoff, timeout_s=args.timeout, hint=args.hint, log=log)
+                   backoff_s=args.backoff, timeout_s=args.timeout, hint=args.hint, log=log, api=args.api)
     log(f"{dest}: {status}")
 
 
@@ -157,19 +159,19 @@ def download_cell_models(args, log) -> None:
         names = {"morphology": model["morphology"], "fit": model["dynamics_params"]}
         if not all(names.values()):  # the Allen file names, when the config gives none
             names = {kind: names[kind] or query()[kind][1] for kind in MODEL_FILES}
+        for kind in MODEL_FILES:   # from the server or the config: either way a plain name inside `out`
+            check_file_name(names[kind], f"neuronal model {model['model_id']}: {kind}")
         targets = {"fit": out / "biophysical_neuron_models" / names["fit"],
                    "morphology": out / "morphologies" / names["morphology"]}
         for kind in MODEL_FILES:
             status = fetch(lambda kind=kind, query=query: query()["url"][kind], targets[kind], check=checks[kind],
                            manifest=manifest, retries=args.retries, backoff_s=args.backoff, timeout_s=args.timeout,
-                           hint=args.hint, log=log)
+                           hint=args.hint, log=log, api=args.api)
             log(f"{targets[kind]}: {status} (neuronal model {model['model_id']})")
         cells.append({"model_id": model["model_id"], "model_type": query.model_type,
                       "morphology": names["morphology"], "dynamics_params": names["fit"]})
-    listing = out / "cells.json"
-    tmp = listing.with_name(f".{listing.name}.tmp")
-    tmp.write_text(json.dumps({"api": args.api, "cells": cells}, indent=2) + "\n")
-    tmp.replace(listing)
+    with atomic_path(out / "cells.json") as tmp:
+        tmp.write_text(json.dumps({"api": args.api, "cells": cells}, indent=2) + "\n")
 
 
 def main(argv=None) -> int:

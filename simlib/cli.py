@@ -66,9 +66,13 @@ def cmd_pointnet(args) -> None:
 
 
 def cmd_popnet(args) -> None:
+    from simlib.config import SimulationConfig
+    from simlib.outputs import check_output_folders, simulation_output_folders
     from simlib.popnet.simulation import rates_summary, simulate
 
-    result = simulate(args.config, group_by=args.group_by)
+    config = SimulationConfig.from_json(args.config)
+    check_output_folders(simulation_output_folders(config, {args.figure: "--figure"}))
+    result = simulate(config, group_by=args.group_by)
     print(rates_summary(result))
     print(result.rates_file)
     if args.figure:

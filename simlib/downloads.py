@@ -1,12 +1,14 @@
 """Downloads that a rerun can trust: resumed, retried with backoff, verified, then moved into place.
 
-A file is streamed into ``.<name>.part`` beside its destination. A dropped connection is retried
+A file is streamed into ``.<name>.part`` beside its destination (never through a symlink there). A dropped connection is retried
 (exponential backoff) and resumed with an HTTP ``Range`` request when the server allows it; the
 received size must equal the announced one, and the file must pass its format check (HDF5/NWB
 opens, SWC parses, JSON loads) before it is renamed onto its destination. Every file in place is
 recorded (size, modification time, SHA-256, source URL) in a small JSON manifest of its folder, so
 a file already present is not fetched again, and a file put there by hand is checked once and
-recorded without a request.
+recorded without a request. With ``api=`` given, only URLs (and redirects) on that API's host are
+fetched; names that a server returns are used only if they are plain file names
+(:func:`check_file_name`), so nothing is written outside the destination folder.
 
 Only the standard library (and h5py / simlib's SWC reader for the checks): the download rules run
 this module in the separate AllenSDK environment as well as in simlib's.
@@ -26,9 +28,10 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from simlib.errors import FormatError, SimlibError
-from simlib.fileio import read_json
+from simlib.fileio import atomic_path, read_json
 
 CHUNK_BYTES = 1 << 20
 USER_AGENT = "simlib-downloads/1"
@@ -38,6 +41,60 @@ RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
 class DownloadError(SimlibError):
     """A file could not be fetched (or what was fetched is not a valid file)."""
+
+
+# --- what may be fetched, and where it may go -------------------------------------------------
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:   # a port that is not a number
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def check_host(url: str, api: str) -> str:
+    """`url` if it is on the host (scheme, host and port) of `api`; DownloadError otherwise."""
+    if _origin(url) != _origin(api) or not _origin(api)[1]:
+        raise DownloadError(f"{url}: refused: not on the configured API host {api} (a file is fetched only from "
+                            f"there)")
+    return url
+
+
+def check_file_name(name, what: str) -> str:
+    """`name` if it is a plain file name (one path component, not hidden); DownloadError otherwise.
+
+    Names from a server (or a config) pass here before they become paths, so that ``../x``, ``/etc/x``
+    or ``.downloads.json`` can never place a file outside its folder or over simlib's own files.
+    """
+    if (not isinstance(name, str) or name in ("", ".", "..") or name.startswith(".") or "/" in name
+            or "\\" in name or "\0" in name):
+        raise DownloadError(f"{what}: file name {name!r} refused; expected a plain file name (no folder, not hidden)")
+    return name
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to the API's own host."""
+
+    def __init__(self, api: str):
+        self.api = api
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        check_host(newurl, self.api)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _open_private(path: Path, mode: str):
+    """Open a file for writing, replacing a symlink at `path` rather than writing through it."""
+    if path.is_symlink():
+        path.unlink()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
+    return os.fdopen(os.open(path, flags, 0o666), mode)
 
 
 # --- checks of downloaded files ----------------------------------------------------------------
@@ -137,9 +194,8 @@ class Manifest:
         with self._locked():
             entries = self._read()
             entries[self._key(file)] = entry
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-            os.replace(tmp, self.path)
+            with atomic_path(self.path) as tmp:
+                tmp.write_text(json.dumps(entries, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return entry
 
 
@@ -169,15 +225,24 @@ def _saved_state(state: Path) -> dict:
         return {}
 
 
-def _transfer(url: str, part: Path, state: Path, timeout_s: float, log) -> None:
+def _discard_part(dest: Path) -> None:
+    """Remove the part file of `dest` and its state (left by a killed or failed run)."""
+    for path in _part_paths(dest):
+        path.unlink(missing_ok=True)
+
+
+def _transfer(url: str, part: Path, state: Path, timeout_s: float, log, api: str | None = None) -> None:
     """One request: continue ``part`` when the server allows it, else start it again; _Incomplete on a short read."""
+    if part.is_symlink():   # not ours: never continue (or write) through it
+        part.unlink()
     have = part.stat().st_size if part.exists() else 0
     saved = _saved_state(state) if have else {}
     headers = {"User-Agent": USER_AGENT}
     resume = have > 0 and saved.get("url") == url and saved.get("validator")
     if resume:  # If-Range: the server sends the whole file instead when it changed since
         headers.update({"Range": f"bytes={have}-", "If-Range": saved["validator"]})
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout_s) as response:
+    opener = urllib.request.build_opener(_SameHostRedirects(api)) if api else urllib.request.build_opener()
+    with opener.open(urllib.request.Request(url, headers=headers), timeout=timeout_s) as response:
         if response.status == 206 and resume:
             content_range = response.headers.get("Content-Range", "")
             if not content_range.startswith(f"bytes {have}-"):
@@ -192,9 +257,10 @@ def _transfer(url: str, part: Path, state: Path, timeout_s: float, log) -> None:
         else:
             raise _Incomplete(f"unexpected HTTP status {response.status}")
         validator = response.headers.get("ETag") or response.headers.get("Last-Modified")
-        state.write_text(json.dumps({"url": url, "validator": validator, "total": total}))
+        with _open_private(state, "w") as out:
+            out.write(json.dumps({"url": url, "validator": validator, "total": total}))
         received = start
-        with open(part, mode) as out:
+        with _open_private(part, mode) as out:
             while True:
                 try:
                     block = response.read(CHUNK_BYTES)
@@ -211,7 +277,8 @@ def _transfer(url: str, part: Path, state: Path, timeout_s: float, log) -> None:
 
 
 def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], manifest: Manifest | None = None, retries: int = 4,
-          backoff_s: float = 2.0, timeout_s: float = 120.0, hint: str = "", log: Callable[[str], None] = print) -> str:
+          backoff_s: float = 2.0, timeout_s: float = 120.0, hint: str = "", log: Callable[[str], None] = print,
+          api: str | None = None) -> str:
     """Put the file at ``url`` onto ``dest``; return ``"present"`` or ``"downloaded"``.
 
     Parameters
@@ -224,17 +291,20 @@ def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], 
         for a file it does not list) a file already at ``dest`` is checked and kept.
     retries : further attempts after a failed one, waiting ``backoff_s``, then twice as long, ...
     hint : appended to the final error (where to put the file by hand, which config key names it).
+    api : the configured API (``scheme://host[:port]``): `url`, and any redirect, must be on its host.
 
     Raises
     ------
     DownloadError
-        No attempt succeeded (no network, server error, truncated or corrupt file); ``dest`` is
-        untouched and no partial file is left that a rerun would take for the real one.
+        No attempt succeeded (no network, server error, truncated or corrupt file), or the URL or a
+        redirect leaves the API's host; ``dest`` is untouched and no partial file is left that a
+        rerun would take for the real one.
     """
     dest = Path(dest)
     suffix = f"\n{hint}" if hint else ""
     if dest.exists():
         if manifest is not None and manifest.holds(dest):
+            _discard_part(dest)   # a part left by an earlier killed run is not needed any more
             return "present"
         if manifest is None or manifest.entry(dest) is None:  # a file put there by hand: keep it if it is valid
             try:
@@ -244,6 +314,7 @@ def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], 
                                     f"downloaded again{suffix}") from None
             if manifest is not None:
                 manifest.record(dest, None)
+            _discard_part(dest)
             return "present"
         log(f"{dest}: changed since it was downloaded; downloading it again")
     if callable(url):
@@ -251,6 +322,8 @@ def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], 
             url = url()
         except DownloadError as exc:
             raise DownloadError(f"{dest}: not present, and finding its download failed: {exc}") from None
+    if api is not None:
+        check_host(url, api)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part, state = _part_paths(dest)
     problem = ""
@@ -258,7 +331,7 @@ def fetch(url: str | Callable[[], str], dest, *, check: Callable[[Path], None], 
         if attempt:
             _wait_before_retry(attempt, retries, backoff_s, f"attempt {attempt} of {retries + 1} failed ({problem})", log)
         try:
-            _transfer(url, part, state, timeout_s, log)
+            _transfer(url, part, state, timeout_s, log, api)
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code} {exc.reason}"
             if exc.code == 416:  # our partial file does not fit the server's: start again

@@ -17,6 +17,10 @@ class BuildError(SimlibError):
     """A network description cannot be built (bad properties, bad connection rule output)."""
 
 
+class OutputError(SimlibError):
+    """An output file or folder cannot be written (disk full, I/O error, no permission, not a folder)."""
+
+
 # Where BMTK (or the Python/numpy call it makes) raises a built-in exception for the same mistake,
 # simlib's error is also that built-in, so scripts and tests written against BMTK keep catching it.
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import ExitStack, contextmanager
+
+from simlib.fileio import atomic_path
 
 FORMAT = "%(asctime)s [%(levelname)s] %(message)s"
 
@@ -15,25 +16,30 @@ def run_log(log_file=None, *, enabled: bool = True):
 
     The console handler is added once per process; the file handler is removed and closed when the
     block ends, so a second run in the same process does not write into the first run's file.
+    `log_file` is written under a temporary name and moved into place when the block ends, also
+    when the run failed (its log says how far it came); a killed run leaves the previous log.
     `enabled=False` (MPI ranks other than 0) only sets the level.
     """
     logger = logging.getLogger("simlib")
     logger.setLevel(logging.INFO)
-    handler = None
-    if enabled:
-        fmt = logging.Formatter(FORMAT)
-        if not any(type(h) is logging.StreamHandler for h in logger.handlers):
-            console = logging.StreamHandler()
-            console.setFormatter(fmt)
-            logger.addHandler(console)
-        if log_file:
-            Path(log_file).parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.FileHandler(log_file, mode="w")
-            handler.setFormatter(fmt)
-            logger.addHandler(handler)
-    try:
-        yield
-    finally:
-        if handler is not None:
-            logger.removeHandler(handler)
-            handler.close()
+    failure = None
+    with ExitStack() as stack:
+        if enabled:
+            fmt = logging.Formatter(FORMAT)
+            if not any(type(h) is logging.StreamHandler for h in logger.handlers):
+                console = logging.StreamHandler()
+                console.setFormatter(fmt)
+                logger.addHandler(console)
+            if log_file:
+                handler = logging.FileHandler(stack.enter_context(atomic_path(log_file)), mode="w")
+                handler.setFormatter(fmt)
+                logger.addHandler(handler)
+                # runs first on exit: the file is closed before it is moved into place
+                stack.callback(handler.close)
+                stack.callback(logger.removeHandler, handler)
+        try:
+            yield
+        except Exception as exc:   # leave the stack normally, so that the failed run's log is kept
+            failure = exc
+    if failure is not None:
+        raise failure

@@ -224,6 +224,14 @@ class ExtracellularReport:
         held = len(self.cells) * int(self.electrodes.channel_ids.size)
         return held + (self.n_segments if self.coreneuron else 0)
 
+    def planned_bytes(self, total) -> list[tuple[str, int]]:
+        """``[(file, bytes)]`` the report will write uncompressed; `total` sums a count over the MPI ranks."""
+        per_trace = self.n_steps * int(self.electrodes.channel_ids.size) * 8   # float64 samples
+        sizes = [(str(self.path), per_trace * (1 + len(self.groups)))]
+        if self.contributions_dir is not None:
+            sizes.append((f"{self.contributions_dir}/*.h5", per_trace * total(len(self.cells))))
+        return sizes
+
     def open(self) -> None:
         """Open the output file(s) on rank 0."""
         from simlib.sonata.ecp import EcpWriter

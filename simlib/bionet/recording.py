@@ -132,6 +132,12 @@ class MembraneReport:
         """Values recorded per time step on this rank."""
         return sum(len(r.vectors) for r in self.local.values())
 
+    def planned_bytes(self, total) -> list[tuple[str, int]]:
+        """``[(file, bytes)]`` the report will hold uncompressed; `total` sums a count over the MPI ranks."""
+        n_elements = total(self.elements())
+        # float64 samples, plus the mapping: element ids and positions (8 + 8 bytes per element)
+        return [(str(self.path), n_elements * (self.n_steps + 2) * 8)]
+
     def start(self) -> None:
         """Nothing to do after finitialize: NEURON records the initial state itself."""
 

@@ -19,6 +19,8 @@ from simlib.bionet import session as sessions
 from simlib.bionet.network import Network
 from simlib.bionet.recording import SpikeRecorder, membrane_reports
 from simlib.errors import ConfigError, SimlibError
+from simlib.fileio import atomic_path
+from simlib.outputs import check_output_folders, check_report_size, simulation_output_folders
 from simlib.runlog import run_log
 
 log = logging.getLogger("simlib.bionet")
@@ -56,6 +58,7 @@ def simulate(config, *, timings_file=None) -> SimulationResult:
     if not run["tstop"] > run["tstart"]:
         raise ConfigError(f"{config.source}: run.tstop: expected a time greater than run.tstart ({run['tstart']} ms), "
                           f"got {run['tstop']}")
+    check_output_folders(simulation_output_folders(config, {timings_file: "--timings"}))
     session = sessions.start()
     output_dir = Path(config.output["output_dir"])
     if session.rank == 0:
@@ -86,6 +89,8 @@ def _simulate(config, session, output_dir: Path, t0: float, timings_file) -> Sim
     spikes = SpikeRecorder(network, session)
     reports = membrane_reports(network, session, select, run, output_dir)
     reports += extracellular_reports(network, session, select, run, output_dir)
+    total = (lambda n: int(session.pc.allreduce(float(n), 1))) if session.nhost > 1 else int
+    check_report_size([item for report in reports for item in report.planned_bytes(total)], run, config.source)
     setup = time.perf_counter() - t0
     counts = session.gather((len(network.cells), network.n_synapses), 0)
     if counts is not None:
@@ -115,7 +120,8 @@ def _simulate(config, session, output_dir: Path, t0: float, timings_file) -> Sim
         result.files += [str(r.path) for r in reports]
         log.info("simulated %.1f ms in %.2f s; %d spikes", run["tstop"] - run["tstart"], simulate_s, result.n_spikes)
         if timings_file:
-            Path(timings_file).write_text(json.dumps(timings, indent=1) + "\n")
+            with atomic_path(timings_file) as tmp:
+                tmp.write_text(json.dumps(timings, indent=1) + "\n")
     session.barrier()
     return result
 

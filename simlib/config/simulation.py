@@ -49,6 +49,8 @@ _SCHEMA = {
                                  "expected": "a positive integer (time steps per block) or null"},
                 "backend": {"enum": list(BACKENDS)},
                 "merge_synapses": {"type": "boolean"},
+                "max_report_gb": {"type": "number", "exclusiveMinimum": 0,
+                                  "expected": "a positive number: the most GB the run's reports may hold"},
             },
         },
         "conditions": {"type": "object", "properties": {

@@ -13,6 +13,7 @@ import numpy as np
 
 from simlib.errors import ConfigError
 from simlib.fileio import atomic_path
+from simlib.outputs import check_output_folders
 from simlib.filternet.config import FilterNetConfig, read_filternet_config
 from simlib.filternet.nodes import NodeColumns, read_node_table
 from simlib.filternet.outputs import (
@@ -150,6 +151,7 @@ def run_filternet(config, *, seed: int | None = None, **variables) -> FilterNetR
     """
     t0 = time.perf_counter()
     cfg = config if isinstance(config, FilterNetConfig) else read_filternet_config(config, **variables)
+    check_output_folders(_output_folders(cfg.output))
     from simlib.filternet import build_units, evaluate_rates, rates_to_spikes
     if seed is None:
         seed = cfg.seed if cfg.seed is not None else DEFAULT_SEED
@@ -202,6 +204,15 @@ def run_filternet(config, *, seed: int | None = None, **variables) -> FilterNetR
     timings = {"stimulus": t_stim - t0, "units": t_units - t_stim, "evaluate": t_eval - t_units,
                "write": time.perf_counter() - t_eval}
     return FilterNetResult(cfg.output.output_dir, int(seed), rates, trains, files, timings)
+
+
+def _output_folders(out) -> dict[Path, str]:
+    """``{folder: config key}`` of every output (output_dir first)."""
+    folders = {out.output_dir: "output.output_dir"}
+    for key, path in {**out.files(), "log_file": out.log_file}.items():
+        if path:
+            folders.setdefault(path.parent, f"output.{key}")
+    return folders
 
 
 def _write_outputs(cfg: FilterNetConfig, rates: dict, trains: SpikeTrains, buffer: _LogBuffer) -> list[Path]:

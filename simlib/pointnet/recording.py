@@ -127,6 +127,10 @@ class MultimeterReport:
         """Values recorded per sample (cells × variables)."""
         return int(self.cell_ids.size * len(self.variables))
 
+    def planned_bytes(self) -> list[tuple[str, int]]:
+        """``[(file, bytes)]`` the report will hold uncompressed (float64 samples and the mapping)."""
+        return [(str(path), self.cell_ids.size * (self.n_steps + 3) * 8) for path in self.files.values()]
+
     @property
     def complete(self) -> bool:
         return self._written >= self.n_steps

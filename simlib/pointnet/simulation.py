@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError, SimlibError
+from simlib.fileio import atomic_path
+from simlib.outputs import check_output_folders, check_report_size, simulation_output_folders
 from simlib.pointnet import kernel, models
 from simlib.pointnet.inputs import clamp_steps, read_inputs
 from simlib.runlog import run_log
@@ -100,8 +102,8 @@ def simulate(config, *, threads: int | None = None, seed: int | None = None, tim
     if not isinstance(config, SimulationConfig):
         config = SimulationConfig.from_json(config)
     options = run_options(config, threads, seed)
+    check_output_folders(simulation_output_folders(config, {timings_file: "--timings"}))
     output_dir = Path(config.output["output_dir"])
-    output_dir.mkdir(parents=True, exist_ok=True)
     with run_log(config.output.get("log_file")):
         return _simulate(config, options, output_dir, t0, timings_file)
 
@@ -129,6 +131,7 @@ def _simulate(config, options: dict, output_dir: Path, t0: float, timings_file) 
     duration = options["tstop"] - options["tstart"]
     recorder = SpikeRecorder(network, duration)
     reports = membrane_reports(config, network, select, output_dir)
+    check_report_size([item for report in reports for item in report.planned_bytes()], config.run, config.source)
     setup = time.perf_counter() - t0
     n_cells = int(sum(g.rows.size for g in cells))
     log.info("setup done in %.2f s: %d cells, %d connections; reading %.2f s, cells %.2f s, edges %.2f s", setup,
@@ -153,7 +156,8 @@ def _simulate(config, options: dict, output_dir: Path, t0: float, timings_file) 
                               n_cells, network.n_connections, len(trains), options["threads"], options["seed"])
     log.info("simulated %.1f ms in %.2f s; %d spikes", duration, simulate_s, result.n_spikes)
     if timings_file:
-        Path(timings_file).write_text(json.dumps(timings, indent=1) + "\n")
+        with atomic_path(timings_file) as tmp:
+            tmp.write_text(json.dumps(timings, indent=1) + "\n")
     return result
 
 

@@ -176,8 +176,8 @@ class EcpWriter(IncrementalH5Writer):
                 ds = grp.create_dataset(f"populations/{name}/data", shape=shape, dtype=np.float64, chunks=chunks)
                 ds.attrs["units"] = "mV"
                 self._pops[name] = ds
-        except BaseException:
-            self.abort()
+        except BaseException as exc:
+            self._fail(exc)
             raise
 
     def append(self, total: np.ndarray, shares: dict | None = None) -> None:
@@ -189,9 +189,10 @@ class EcpWriter(IncrementalH5Writer):
         if total.ndim != 2 or total.shape[1] != self.n_channels or self._rows + k > self.n_steps:
             raise SimlibError(f"{self.path}: ECP block of shape {total.shape} after {self._rows} rows does not fit "
                               f"({self.n_steps}, {self.n_channels})")
-        self._data[self._rows:self._rows + k] = total
-        for name, ds in self._pops.items():
-            ds[self._rows:self._rows + k] = (shares or {}).get(name, np.zeros_like(total))
+        with self._writing():
+            self._data[self._rows:self._rows + k] = total
+            for name, ds in self._pops.items():
+                ds[self._rows:self._rows + k] = (shares or {}).get(name, np.zeros_like(total))
         self._rows += k
 
     def _incomplete(self) -> str | None:

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 
 from simlib.errors import FormatError, SimlibError
-from simlib.fileio import atomic_path, require_file
+from simlib.fileio import atomic_path, output_error, require_file
 
 SONATA_MAGIC = np.uint32(0x0A7A)
 SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
@@ -63,13 +63,32 @@ class IncrementalH5Writer:
         stack, self._stack = self._stack, None
         stack.close()
 
+    def _fail(self, exc: BaseException) -> None:
+        """Discard the file after `exc`; raise OutputError naming `path` instead if `exc` is a failed
+        write (full disk, quota, I/O error)."""
+        self.abort()
+        error = output_error(exc, self.path) if isinstance(exc, OSError) else None
+        if error is not None:
+            raise error from None
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Wrap a write into the file (see :meth:`_fail`)."""
+        try:
+            yield
+        except OSError as exc:
+            self._fail(exc)
+            raise
+
     def abort(self) -> None:
         """Discard the temporary file; any older file at `path` is left untouched."""
         if self._stack is None:
             return
         stack, self._stack = self._stack, None
-        # throwing into the atomic-write context managers makes them delete the temporary file
-        stack.__exit__(SimlibError, SimlibError("write aborted"), None)
+        # throwing into the atomic-write context managers makes them delete the temporary file; abort
+        # runs while another error is on its way, so a second one (closing on a full disk) is dropped
+        with contextlib.suppress(SimlibError, OSError):
+            stack.__exit__(SimlibError, SimlibError("write aborted"), None)
 
     def __enter__(self):
         return self

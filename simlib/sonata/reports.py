@@ -228,8 +228,8 @@ class CompartmentReportWriter(IncrementalH5Writer):
                 mgrp["index_pointers"] = mgrp["index_pointer"]
                 mgrp.create_dataset("time", data=np.array([tstart_ms, tstop_stored, dt_ms], dtype=np.float64))
                 mgrp["time"].attrs["units"] = "ms"
-        except BaseException:
-            self.abort()
+        except BaseException as exc:
+            self._fail(exc)
             raise
 
     def append(self, population: str, block: np.ndarray) -> None:
@@ -255,7 +255,8 @@ class CompartmentReportWriter(IncrementalH5Writer):
         if stop > self.n_steps:
             raise SimlibError(f"{self.path}: population '{population}': {block.shape[0]} rows after {start} "
                               f"would exceed n_steps = {self.n_steps}")
-        dset[start:stop] = block
+        with self._writing():
+            dset[start:stop] = block
         self._rows[population] = stop
 
     def _incomplete(self) -> str | None:

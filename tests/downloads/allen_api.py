@@ -5,6 +5,8 @@ EcephysNwb well-known file of a session and for the well-known files of a neuron
 ``/api/v2/well_known_file_download/<id>`` for the bytes (with ``Content-Length``, ``ETag`` and
 ``Range`` requests). Faults are queued per file: ``drop`` (the connection closes half-way),
 ``corrupt`` (as many bytes, scrambled), ``truncate`` (half the file, announced as whole), ``error503``.
+``redirects[file id]`` answers that file with a 302 to another URL; a model's ``fit_name`` /
+``morphology_name`` is the file name its record gives (a hostile server's ``..`` or ``.hidden``).
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ class AllenApi:
             for kind in ("fit", "morphology"):
                 self.files[next_id] = Path(spec[kind])
                 entry[kind] = next_id
+                entry[f"{kind}_name"] = spec.get(f"{kind}_name", Path(spec[kind]).name)
                 next_id += 1
             self.model_files[model_id] = entry
         self.faults: dict[int, list[str]] = defaultdict(list)
+        self.redirects: dict[int, str] = {}
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -96,7 +100,7 @@ class AllenApi:
 
         def wkf(kind: str, type_name: str) -> dict:
             file_id = entry[kind]
-            return {"id": file_id, "path": f"/external/mousecelltypes/{self.files[file_id].name}",
+            return {"id": file_id, "path": f"/external/mousecelltypes/{entry[f'{kind}_name']}",
                     "well_known_file_type": {"name": type_name}}
 
         return {
@@ -125,6 +129,8 @@ def _handler(api: AllenApi):
                 body = json.dumps(api.rma(unquote(parts.query))).encode()
                 return self._send(200, body, "application/json")
             match = re.fullmatch(r"/api/v2/well_known_file_download/(\d+)", path)
+            if match and int(match.group(1)) in api.redirects:
+                return self._send(302, b"", "text/plain", {"Location": api.redirects[int(match.group(1))]})
             if match and int(match.group(1)) in api.files:
                 return self._file(int(match.group(1)))
             return self._send(404, b"not found", "text/plain")
