@@ -101,11 +101,28 @@ def test_empty_spikes_group(tmp_path):
     assert ids.size == 0 and times.size == 0
 
 
-@pytest.mark.parametrize("compression", ["gzip", "lzf", None, "none", 4])
-def test_compression(tmp_path, bmtk_table, compression):
+@pytest.mark.parametrize("compression, filters", [
+    # 'gzip': byte-shuffle (HDF5 stores the element size, 8 bytes for both datasets), then deflate level 1
+    ("gzip", [("shuffle", (8,)), ("deflate", (1,))]),
+    (4, [("shuffle", (8,)), ("deflate", (4,))]),
+    ("lzf", [("lzf", ())]),
+    (None, []), ("none", [])])
+def test_compression(tmp_path, bmtk_table, compression, filters):
+    """The filters are really in the file's dataset creation properties, in order, with their level."""
+    from h5py import h5z
+
+    names = {h5z.FILTER_SHUFFLE: "shuffle", h5z.FILTER_DEFLATE: "deflate", h5z.FILTER_LZF: "lzf"}
     path = tmp_path / "spikes.h5"
     write_sonata(path, bmtk_table, compression=compression)
     _same(read_sonata(path), bmtk_table)
+    with h5py.File(path, "r") as h5:
+        for pop in bmtk_table:
+            for name in ("node_ids", "timestamps"):
+                plist = h5[f"spikes/{pop}/{name}"].id.get_create_plist()
+                found = [plist.get_filter(i) for i in range(plist.get_nfilters())]
+                # lzf stores no parameters of its own; h5py passes none either
+                assert [(names.get(f[0], f[0]), tuple(f[2]) if f[0] != h5z.FILTER_LZF else ())
+                        for f in found] == filters, (pop, name)
 
 
 def test_append_mode(tmp_path, bmtk_table):
