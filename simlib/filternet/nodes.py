@@ -201,6 +201,7 @@ class NodeTable:
         self.n = self.node_ids.size
         self.dir = None if filter_models_dir is None else Path(filter_models_dir)
         self._json: dict = {}
+        self._json_paths: dict[str, list] = {}
 
     # --- messages ----------------------------------------------------------------------------
 
@@ -286,13 +287,21 @@ class NodeTable:
 
     def json_files(self, column: str) -> list:
         """The JSON named in `column` for each node (dict or None), read once per file from filter_models_dir."""
-        out = []
+        out, paths = [], []
         for i, value in enumerate(self.values(column)):
             if value is None or isinstance(value, dict):
                 out.append(value)
+                paths.append(None)
                 continue
+            paths.append(self.dir / str(value) if self.dir is not None else None)
             out.append(self._read_json(str(value), column, i))
+        self._json_paths[column] = paths
         return out
+
+    def json_path(self, column: str, i: int) -> Path | None:
+        """The file the JSON of node `i` in `column` was read from by :meth:`json_files` (None: given in memory)."""
+        paths = self._json_paths.get(column)
+        return None if paths is None else paths[i]
 
     def _read_json(self, name: str, column: str, i: int) -> dict:
         if self.dir is None:

@@ -12,11 +12,12 @@ each distinct kernel once, and :func:`field_sigma` gives the Gaussian field size
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from simlib.filternet.nodes import NodeTable
+from simlib.errors import show_value, where
+from simlib.filternet.nodes import NodeTable, NodeTableError
 from simlib.filternet.temporal import temporal_kernels
 
 # Node columns BMTK accepts for the temporal parameters, in its order of preference; a pair of
@@ -54,15 +55,60 @@ class TemporalParams:
     kpeaks : (n, 2) bump peaks (ms, on BMTK's log axis)
     delays : (n, 2) bump delays (ms)
     columns : names of the node-table columns (and JSON column) they were read from, for messages
+    json_files : for "weights", "kpeaks", "delays": (n,) the filter JSON each node's pair was read from
+        (None: a node column, or a JSON given in memory), for messages
     """
 
     weights: np.ndarray
     kpeaks: np.ndarray
     delays: np.ndarray
     columns: tuple[str, ...] = ()
+    json_files: dict[str, np.ndarray] = field(default_factory=dict)
 
     def copy(self) -> TemporalParams:
-        return TemporalParams(self.weights.copy(), self.kpeaks.copy(), self.delays.copy(), self.columns)
+        return TemporalParams(self.weights.copy(), self.kpeaks.copy(), self.delays.copy(), self.columns,
+                              {key: files.copy() for key, files in self.json_files.items()})
+
+
+def _pair(value) -> np.ndarray | None:
+    """`value` as two finite floats, None if it is anything else (a string, a nested list, NaN, ...)."""
+    try:
+        pair = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return pair if pair.shape == (2,) and np.all(np.isfinite(pair)) else None
+
+
+def _json_pairs(table: NodeTable, params: list, source: str, key: str, rows: np.ndarray, value: np.ndarray,
+                files: np.ndarray, accepted: list[str]) -> None:
+    """Fill `value` (the `key` pair) at `rows` from each node's JSON, `files` with the JSON's path.
+
+    Raises NodeTableError naming the JSON file and key when the key holds anything but two finite
+    numbers, or (for a JSON read from a file) is missing or null.
+    """
+    json_key = _JSON_KEYS[key]
+    groups: dict[int, list[int]] = {}
+    for i in rows.tolist():
+        if params[i] is not None:
+            groups.setdefault(id(params[i]), []).append(i)
+    for members in groups.values():
+        members = np.asarray(members)
+        first = int(members[0])
+        path = table.json_path(source, first)
+        prefix = where(path, json_key) if path is not None else f"{table.where((source,))}{source} {json_key}"
+        raw = params[first].get(json_key)
+        if raw is None:
+            if path is None:
+                continue            # a JSON given in memory: require_finite names the node table
+            raise NodeTableError(f"{prefix}: {'null' if json_key in params[first] else 'missing'} "
+                                 f"({table.nodes_at(members)}): no valid {key} for the temporal filter; expected two "
+                                 f"numbers here, or a node column among {accepted}")
+        pair = _pair(raw)
+        if pair is None:
+            raise NodeTableError(f"{prefix}: expected two finite numbers [first, second], got {show_value(raw)} "
+                                 f"({table.nodes_at(members)})")
+        value[members] = pair
+        files[members] = path
 
 
 def temporal_params(table: NodeTable, params: list, columns: dict, rows: np.ndarray, source: str) -> TemporalParams:
@@ -79,24 +125,24 @@ def temporal_params(table: NodeTable, params: list, columns: dict, rows: np.ndar
     Raises
     ------
     NodeTableError
-        A node at `rows` without a valid pair in any column nor in its JSON.
+        A node at `rows` without a valid pair in any column nor in its JSON; a JSON (read from a
+        file) used for a node whose key is missing, or one whose key holds anything but two finite
+        numbers: the message names the JSON file and key.
     """
     names = tuple(_flat(n for names in columns.values() for n in names)) + (source,)
-    out = {}
+    out, files = {}, {}
     for key, candidates in columns.items():
         value = table.first(candidates, scalar_fills=False)
         json_key = _JSON_KEYS[key]
-        for i in rows[np.isnan(value[rows]).any(axis=1)]:
-            if params[i] is not None and params[i].get(json_key) is not None:
-                pair = np.asarray(params[i][json_key], dtype=np.float64).reshape(-1)
-                if pair.size == 2:
-                    value[i] = pair
         accepted = [n if isinstance(n, str) else "+".join(n) for n in candidates]
+        files[key] = np.full(table.n, None, dtype=object)
+        _json_pairs(table, params, source, key, rows[np.isnan(value[rows]).any(axis=1)], value, files[key],
+                    accepted)
         table.require_finite(value, rows, _flat(candidates) + [source],
                              f"no valid {key} (two numbers) for the temporal filter: expected a node column among "
                              f"{accepted} or the key {json_key!r} in the {source} JSON")
         out[key] = value
-    return TemporalParams(out["weights"], out["kpeaks"], out["delays"], names)
+    return TemporalParams(out["weights"], out["kpeaks"], out["delays"], names, files)
 
 
 def check_temporal(p: TemporalParams, rows: np.ndarray, table: NodeTable, which: str) -> None:
@@ -105,20 +151,27 @@ def check_temporal(p: TemporalParams, rows: np.ndarray, table: NodeTable, which:
     Raises
     ------
     NodeTableError
-        Every rule broken, each with the first offending values and the nodes breaking it.
+        Every rule broken, each with the first offending values and the nodes breaking it; one line
+        per file holding the values (the node table, or the filter JSON and key they came from).
     """
     w, k, d = p.weights[rows], p.kpeaks[rows], p.delays[rows]
-    problems = []
-    for bad, rule in (((k[:, 0] >= k[:, 1]), "kpeaks[0] < kpeaks[1]"), ((k <= 0).any(axis=1), "kpeaks > 0"),
-                      ((w[:, 0] <= 0), "weights[0] > 0"), ((d[:, 0] > d[:, 1]), "delays[0] <= delays[1]"),
-                      ((d < 0).any(axis=1), "delays >= 0"),
-                      ((d[:, 1].astype(np.int64) - d[:, 0].astype(np.int64) >= 600), "delays[1] - delays[0] < 600")):
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            problems.append(f"expected {rule}, got weights={w[i].tolist()}, kpeaks={k[i].tolist()}, "
-                            f"delays={d[i].tolist()} ({table.nodes_at(rows[bad])})")
+    problems: dict[str, list[str]] = {}
+    for bad, rule, key in (
+            ((k[:, 0] >= k[:, 1]), "kpeaks[0] < kpeaks[1]", "kpeaks"), ((k <= 0).any(axis=1), "kpeaks > 0", "kpeaks"),
+            ((w[:, 0] <= 0), "weights[0] > 0", "weights"), ((d[:, 0] > d[:, 1]), "delays[0] <= delays[1]", "delays"),
+            ((d < 0).any(axis=1), "delays >= 0", "delays"),
+            ((d[:, 1].astype(np.int64) - d[:, 0].astype(np.int64) >= 600), "delays[1] - delays[0] < 600", "delays")):
+        origin = p.json_files.get(key, np.full(p.weights.shape[0], None, dtype=object))[rows]
+        for path in dict.fromkeys(origin[bad].tolist()):
+            at = bad & np.array([o == path for o in origin], dtype=bool)
+            i = int(np.flatnonzero(at)[0])
+            prefix = f"{where(path, _JSON_KEYS[key])}: " if path is not None else table.where(p.columns)
+            problems.setdefault(prefix, []).append(
+                f"expected {rule}, got weights={w[i].tolist()}, kpeaks={k[i].tolist()}, delays={d[i].tolist()} "
+                f"({table.nodes_at(rows[at])})")
     if problems:
-        raise table.error(p.columns, f"invalid {which}temporal filter: " + "; ".join(problems))
+        raise NodeTableError("\n".join(f"{prefix}invalid {which}temporal filter: " + "; ".join(found)
+                                       for prefix, found in problems.items()))
 
 
 @dataclass
@@ -250,6 +303,13 @@ def field_sigma(table: NodeTable, dynamics: list) -> np.ndarray:
     size = table.first(("spatial_size", "sigma"))
     for i in np.flatnonzero(np.isnan(size).any(axis=1)):
         params = dynamics[i] or {}
-        value = params.get("spatial_size", params.get("sigma", 1.0))    # BMTK's default: 1 degree
-        size[i] = np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1), (2,))
+        key = "spatial_size" if "spatial_size" in params else "sigma"
+        value = params.get(key, 1.0)    # BMTK's default: 1 degree
+        try:
+            size[i] = np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1), (2,))
+        except (TypeError, ValueError):
+            path = table.json_path("dynamics_params", int(i))
+            prefix = where(path, key) if path is not None else f"{table.where(('dynamics_params',))}dynamics_params {key}"
+            raise NodeTableError(f"{prefix}: expected one number or two (degrees), got {show_value(value)} "
+                                 f"({table.nodes_at([i])})") from None
     return size / 3.0

@@ -79,8 +79,17 @@ def test_invalid_temporal_parameters_name_the_nodes(filter_dir, fn):
                                           r"\(nodes 0, 2\)"):
         build_units(nodes, filter_dir)
     (filter_dir / "empty.json").write_text(json.dumps({"opt_wts": [1.0, -1.0]}))
-    with pytest.raises(ConfigError, match=r"node 0: no valid kpeaks .*'opt_kpeaks' in the dynamics_params JSON"):
+    # a key missing from the filter JSON is reported against that file (issue 18), not the node table
+    with pytest.raises(ConfigError, match=r"empty.json: opt_kpeaks: missing \(node 0\): no valid kpeaks .*"
+                                          r"expected two numbers here, or a node column among \['kpeaks'"):
         build_units(fn.lgn_nodes(1, dynamics_params="empty.json"), filter_dir)
+    # so are values of the wrong shape or type, and values breaking BMTK's rules
+    for bad, says in (({"opt_kpeaks": "abc"}, r'opt_kpeaks: expected two finite numbers \[first, second\], got "abc"'),
+                      ({"opt_kpeaks": [[1.0], [2.0]]}, r"opt_kpeaks: expected two finite numbers"),
+                      ({"opt_kpeaks": [20.0, 10.0]}, r"opt_kpeaks: invalid temporal filter: expected kpeaks\[0\] < ")):
+        (filter_dir / "bad.json").write_text(json.dumps({"opt_wts": [1.0, -1.0], "opt_delays": [0, 10], **bad}))
+        with pytest.raises(ConfigError, match=r"bad.json: " + says):
+            build_units(fn.lgn_nodes(1, dynamics_params="bad.json"), filter_dir)
 
 
 def test_spatial_size_sources(filter_dir, fn):
