@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -320,19 +322,26 @@ def _read_frames(path: Path, source: str) -> np.ndarray:
         path = require_file(path)
     except FormatError as exc:
         raise type(exc)(f"{source}.data_file: {exc}") from None
+    # an empty or cut file ends np.load with EOFError, a damaged .npz with BadZipFile or zlib.error
+    unreadable = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
     try:
         loaded = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise FormatError(f"{path}: not a readable numpy {suffix} file ({exc})") from None
-    if suffix == ".npz":
-        with loaded:
-            names = list(loaded.keys())
-            if len(names) != 1:
-                raise FormatError(f"{path}: expected one array (frames x rows x cols), found {len(names)}: {names}")
-            loaded = loaded[names[0]]
+        if suffix == ".npz":
+            with loaded:
+                names = list(loaded.keys())
+                if len(names) != 1:
+                    raise FormatError(f"{path}: expected one array (frames x rows x cols), found {len(names)}: "
+                                      f"{names}")
+                loaded = loaded[names[0]]
+    except unreadable as exc:
+        reason = str(exc) or type(exc).__name__
+        raise FormatError(f"{path}: not a readable numpy {suffix} file ({reason})") from None
     if loaded.ndim != 3:
         raise FormatError(f"{path}: expected a movie of shape (frames, rows, cols), got shape {loaded.shape} "
                           f"({loaded.ndim} dimensions)")
+    if 0 in loaded.shape:
+        raise FormatError(f"{path}: shape {loaded.shape}: expected at least one frame, row and column "
+                          "(frames, rows, cols)")
     if loaded.dtype.kind not in "biuf":
         raise FormatError(f"{path}: expected numeric frames, got dtype {loaded.dtype}")
     if not np.all(np.isfinite(loaded)):

@@ -1174,9 +1174,6 @@ def yaml_cases(schema: Path) -> list[Case]:
 
 KNOWN_GAPS = {
     'filternet-config/node-sets-invalid-json',
-    'movie/no-frames',
-    'movie/no-rows',
-    'movie/truncated-0',
     'simulate-config/node-sets-invalid-json',
     'spikes_csv/not-utf8/plot-raster',
     'spikes_csv/not-utf8/spikes-convert',
