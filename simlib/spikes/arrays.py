@@ -125,6 +125,50 @@ def as_node_ids(values, source, field: str = "node_ids", positions: np.ndarray |
     return ids
 
 
+def kind_text(dtype) -> str:
+    """What kind of values a numpy dtype holds, for messages ("floating-point", "string", ...)."""
+    return {"i": "integer", "u": "integer", "f": "floating-point", "b": "boolean", "c": "complex"}.get(
+        np.dtype(dtype).kind, "string")
+
+
+def ragged_ends(ends, n_values: int, source, field: str) -> np.ndarray:
+    """Check the end offsets of a ragged column (NWB ``<column>_index``): row k holds values ends[k-1]:ends[k].
+
+    Parameters
+    ----------
+    ends : array_like
+        One end offset per row.
+    n_values : int
+        Number of flat values the offsets index.
+    source, field
+        As for :func:`as_timestamps`.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D int64 array of the offsets.
+
+    Raises
+    ------
+    FormatError
+        If the offsets are not integers, fall outside 0..`n_values`, or decrease.
+    """
+    arr = np.asarray(ends).reshape(-1)
+    if arr.dtype.kind not in "iu":
+        raise FormatError(f"{where(source, field)}: expected integer end offsets of the rows, got "
+                          f"{kind_text(arr.dtype)} values")
+    bad = np.flatnonzero((arr < 0) | (arr > n_values))
+    if bad.size:
+        raise FormatError(f"{where(source, field)}: row {bad[0]}: end offset {arr[bad[0]]} is outside the "
+                          f"{n_values} values; expected offsets 0..{n_values}")
+    arr = arr.astype(np.int64)
+    bad = np.flatnonzero(np.diff(arr) < 0)
+    if bad.size:
+        raise FormatError(f"{where(source, field)}: row {bad[0] + 1}: end offset {arr[bad[0] + 1]} is below the "
+                          f"previous {arr[bad[0]]}; expected non-decreasing offsets")
+    return arr
+
+
 def check_population_name(name, source) -> str:
     """Return `name` if it can name a population in every spike format, else raise.
 

@@ -35,6 +35,19 @@ def _first_line(path: Path) -> tuple[int, str] | None:
     return None
 
 
+def _not_utf8(path: Path) -> FormatError:
+    """The error for a file pandas could not decode, naming its first line that is not UTF-8."""
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return FormatError(f"{where(path, f'line {number}')}, byte {exc.start + 1}: not UTF-8 text "
+                                   f"({line[max(exc.start - 10, 0):exc.start + 10]!r}); expected a UTF-8 text file "
+                                   f"with {_EXPECTED[len('expected '):]}")
+    return FormatError(f"{path}: not UTF-8 text; expected a UTF-8 text file with {_EXPECTED[len('expected '):]}")
+
+
 def _is_number(token: str) -> bool:
     try:
         float(token)
@@ -123,6 +136,8 @@ def read_csv(path, population: str | None = None) -> dict[str, tuple[np.ndarray,
                             skip_blank_lines=False, engine="c")
     except pd.errors.EmptyDataError:
         return {}
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found is None:

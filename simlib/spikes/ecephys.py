@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
+from simlib.spikes.arrays import kind_text, ragged_ends
 
 log = logging.getLogger("simlib.spikes")
 
@@ -33,25 +34,17 @@ def _integers(ds, path, what: str) -> np.ndarray:
     from simlib.sonata.files import read_data
 
     if ds.dtype.kind not in "iu":
-        raise FormatError(f"{where(path, ds.name)}: expected {what} (integers), got {_kind(ds.dtype)} values")
+        raise FormatError(f"{where(path, ds.name)}: expected {what} (integers), got {kind_text(ds.dtype)} values")
     return read_data(ds, path).astype(np.int64)
-
-
-def _kind(dtype) -> str:
-    return {"f": "floating-point", "b": "boolean", "c": "complex"}.get(dtype.kind, "string")
 
 
 def _ragged(values: np.ndarray, index_ds, path) -> np.ndarray:
     """Split the flat `values` of a ragged column at the end offsets of `index_ds` (one array per row)."""
-    ends = _integers(index_ds, path, "end offsets of the rows")
-    bad = np.flatnonzero((ends < 0) | (ends > len(values)))
-    if bad.size:
-        raise FormatError(f"{where(path, index_ds.name)}: row {bad[0]}: end offset {ends[bad[0]]} is outside "
-                          f"the {len(values)} values; expected offsets 0..{len(values)}")
-    bad = np.flatnonzero(np.diff(ends) < 0)
-    if bad.size:
-        raise FormatError(f"{where(path, index_ds.name)}: row {bad[0] + 1}: end offset {ends[bad[0] + 1]} is "
-                          f"below the previous {ends[bad[0]]}; expected non-decreasing offsets")
+    from simlib.sonata.files import read_data
+
+    if not hasattr(index_ds, "dtype"):
+        raise FormatError(f"{where(path, index_ds.name)}: a group; expected a dataset of end offsets")
+    ends = ragged_ends(read_data(index_ds, path), len(values), path, index_ds.name)
     starts = np.concatenate([[0], ends[:-1]])
     column = np.empty(len(ends), dtype=object)
     column[:] = [values[a:b] for a, b in zip(starts, ends)]
@@ -80,7 +73,7 @@ def _table(h5, group_path: str, path, numeric: tuple[str, ...] = ()) -> "object"
                 continue
             values = read_data(ds, path)
             if name in numeric and values.dtype.kind not in "iuf":
-                raise FormatError(f"{where(path, ds.name)}: expected numbers, got {_kind(values.dtype)} values")
+                raise FormatError(f"{where(path, ds.name)}: expected numbers, got {kind_text(values.dtype)} values")
             if f"{name}_index" in grp:  # ragged column: flat values + end offsets per row
                 columns[name] = _ragged(values, grp[f"{name}_index"], path)
             elif len(values) == len(ids):

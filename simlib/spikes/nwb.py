@@ -11,7 +11,8 @@ import numpy as np
 
 from simlib.errors import ConfigError, FormatError, where
 from simlib.fileio import atomic_path, require_file
-from simlib.spikes.arrays import MS_PER, POP_NA, as_node_ids, as_timestamps, checked_trains
+from simlib.spikes.arrays import (MS_PER, POP_NA, as_node_ids, as_timestamps, checked_trains, kind_text,
+                                  ragged_ends)
 
 Trains = Mapping[str, tuple[np.ndarray, np.ndarray]]
 
@@ -142,12 +143,19 @@ def read_nwb(path, population: str | None = None, time_units: str | None = None
                               "per unit")
         column = units["spike_times"]
         if isinstance(column, VectorIndex):
-            flat = np.asarray(column.target.data[:], dtype=np.float64)
-            ends = np.asarray(column.data[:], dtype=np.int64)
+            flat = np.asarray(column.target.data[:])
+            ends = ragged_ends(column.data[:], flat.size, path, "/units/spike_times_index")
         else:
             raise FormatError(f"{where(path, '/units/spike_times')}: not a ragged column; expected "
                               "spike_times with spike_times_index")
+        if flat.dtype.kind not in "iuf":
+            raise FormatError(f"{where(path, '/units/spike_times')}: expected numbers (spike times), got "
+                              f"{kind_text(flat.dtype)} values")
         node_ids = _column(units, "node_id") if "node_id" in units.colnames else np.asarray(units.id.data[:])
+        if node_ids.shape != ends.shape:
+            field = "/units/node_id" if "node_id" in units.colnames else "/units/id"
+            raise FormatError(f"{where(path, field)}: {node_ids.size} values for {ends.size} rows of "
+                              "spike_times_index; expected one per unit")
         pops = (np.array([p.decode() if isinstance(p, bytes) else str(p) for p in _column(units, "population")],
                          dtype=object)
                 if "population" in units.colnames else None)
@@ -156,7 +164,7 @@ def read_nwb(path, population: str | None = None, time_units: str | None = None
         time_units = "ms" if description.startswith("BMTK") else "s"
     counts = np.diff(np.concatenate([[0], ends]))
     ids = as_node_ids(np.repeat(node_ids, counts), path, "/units/node_id")
-    times = as_timestamps(flat * MS_PER[time_units], path, "/units/spike_times")
+    times = as_timestamps(flat, path, "/units/spike_times", units=time_units) * MS_PER[time_units]
     if pops is None:
         return {population or POP_NA: (ids, times)}
     spike_pops = np.repeat(pops, counts)

@@ -80,8 +80,9 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
     ------
     FormatError
         If the file is missing or not HDF5, ``/spikes`` or a dataset is missing, the lengths
-        differ, or values are invalid (negative or NaN times, negative node ids), or if
-        `population` is not in a file that has populations.
+        differ, or values are invalid (negative or NaN times, negative node ids), ``/spikes`` holds
+        neither population groups nor the old layout, or `population` is not in a file that has
+        populations.
     """
     path = Path(path)
     with open_h5(path) as h5, h5_errors(path, "/spikes"):
@@ -98,6 +99,11 @@ def read_sonata(path, population: str | None = None) -> dict[str, tuple[np.ndarr
             return {name: _read_arrays(root[name], "node_ids", path) for name in selected}
         if "gids" in root or "timestamps" in root:
             return {population or POP_NA: _read_arrays(root, "gids", path)}
+        if len(root):   # neither layout: e.g. a population written as a dataset instead of a group
+            name = next(iter(root))
+            raise FormatError(f"{where(path, f'/spikes/{name}')}: a {type(root[name]).__name__.lower()}, not a "
+                              "group; expected population groups /spikes/<population> holding timestamps and "
+                              "node_ids")
         return {}
 
 

@@ -1175,18 +1175,6 @@ def yaml_cases(schema: Path) -> list[Case]:
 KNOWN_GAPS = {
     'filternet-config/node-sets-invalid-json',
     'simulate-config/node-sets-invalid-json',
-    'spikes_csv/not-utf8/plot-raster',
-    'spikes_csv/not-utf8/spikes-convert',
-    'spikes_csv/not-utf8/spikes-info',
-    'spikes_h5/population-as-dataset/plot-raster',
-    'spikes_h5/population-as-dataset/spikes-convert',
-    'spikes_h5/population-as-dataset/spikes-info',
-    'spikes_nwb/index-past-end/plot-raster',
-    'spikes_nwb/index-past-end/spikes-convert',
-    'spikes_nwb/index-past-end/spikes-info',
-    'spikes_nwb/spike_times/strings/plot-raster',
-    'spikes_nwb/spike_times/strings/spikes-convert',
-    'spikes_nwb/spike_times/strings/spikes-info',
 }
 
 
