@@ -8,7 +8,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from simlib.builder.nodes import NodePool
+from simlib.builder.nodes import NodePool, node_dict_column
+from simlib.builder.pair_program import Unsupported, pair_program
 from simlib.builder.rules import PAIRS_PER_BLOCK, Columns, DistanceRule, VectorRule, check_counts
 from simlib.errors import BuildError, BuildValueError
 
@@ -142,6 +143,10 @@ class ConnectionMap:
         if isinstance(c, VectorRule):
             return self._concat(list(self._vector_blocks(c, n_src, n_trg)))
         if callable(c):
+            if self.iterator == "one_to_one":
+                fast = self._pair_program(c, n_src, n_trg)
+                if fast is not None:
+                    return fast
             return self._per_pair(functools.partial(c, **self.params) if self.params else c, n_src, n_trg)
         if isinstance(c, list) or (isinstance(c, np.ndarray) and c.ndim == 1):
             return self._from_list(np.asarray(c, dtype=object), n_src, n_trg)
@@ -183,6 +188,72 @@ class ConnectionMap:
                 raise BuildError(f"{self.context}: vectorized rule '{rule.name}' returned shape {counts.shape}; "
                                  f"expected one count per pair of the block, shape {s.shape}")
             yield _nonzero(s, t, np.broadcast_to(counts, s.shape), compact_rows=False)
+
+    def _pair_program(self, fn, n_src: int, n_trg: int):
+        """The per-pair rule evaluated on arrays of pairs (simlib.builder.pair_program), or None.
+
+        None when the function's code is outside what a PairProgram evaluates exactly, or when its
+        first pairs, replayed through the function itself, disagree; the generators it draws from are
+        then back where they were, and the per-pair calls give BMTK's results.
+        """
+        program = pair_program(fn, self.params)
+        if program is None:
+            return None
+        gens = program.generators()
+        before = [g.bit_generator.state for g in gens]
+        table = {"source": {}, "target": {}}
+
+        def columns(role: str, name: str) -> np.ndarray:
+            if name not in table[role]:
+                pool = self.source_nodes if role == "source" else self.target_nodes
+                values = node_dict_column(pool.network._node_sets, name, pool.indices)
+                if values is None:
+                    raise Unsupported(f"node property {name}")
+                table[role][name] = values
+            return table[role][name]
+
+        block = max(1, PAIRS_PER_BLOCK // n_trg)
+        t_row = np.arange(n_trg)
+        rows = []
+        try:
+            for beg in range(0, n_src, block):
+                s_local = np.arange(beg, min(n_src, beg + block))
+                values = program.evaluate(columns, np.repeat(s_local, n_trg), np.tile(t_row, s_local.size))
+                rows.append(_compact(check_counts(values, self.rule_name, self.context)))
+        except Unsupported:
+            for g, state in zip(gens, before):
+                g.bit_generator.state = state
+            return None
+        counts = np.concatenate(rows).reshape(n_src, n_trg)
+        if not self._replay_agrees(fn, counts, gens, before):
+            for g, state in zip(gens, before):
+                g.bit_generator.state = state
+            return None
+        return _target_major(counts)
+
+    def _replay_agrees(self, fn, counts: np.ndarray, gens, before, n_first: int = 8) -> bool:
+        """Call the function itself on the first pairs (from the generators' saved states) and compare.
+
+        A function without random draws is also checked on pairs spread over the whole matrix.
+        """
+        after = [g.bit_generator.state for g in gens]
+        n_src, n_trg = counts.shape
+        flat = list(range(min(n_first, counts.size)))
+        if not gens:
+            flat += np.linspace(0, counts.size - 1, 8).astype(int).tolist()
+        nodes_s, nodes_t = self.source_nodes.network.node_objects(), self.target_nodes.network.node_objects()
+        s_idx, t_idx = self.source_nodes.indices, self.target_nodes.indices
+        for g, state in zip(gens, before):
+            g.bit_generator.state = state
+        try:
+            replay = [fn(nodes_s[s_idx[k // n_trg]], nodes_t[t_idx[k % n_trg]], **self.params) for k in flat]
+            expected = check_counts(replay, self.rule_name, self.context)
+        except Exception:       # noqa: BLE001 - the per-pair calls then raise it where BMTK would
+            return False
+        finally:
+            for g, state in zip(gens, after):
+                g.bit_generator.state = state
+        return bool(np.array_equal(expected, counts.reshape(-1)[flat]))
 
     def _per_pair(self, fn, n_src: int, n_trg: int):
         # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair, in

@@ -118,6 +118,45 @@ def _concat_with_missing(parts: list, sizes: list[int]) -> np.ndarray:
     return np.concatenate(out)
 
 
+def node_dict_column(node_sets: list[NodeSet], name: str, rows: np.ndarray) -> np.ndarray | None:
+    """One property of the nodes at `rows` (of the node table) as per-pair Node dicts hold it, or None.
+
+    Floats come as float64 and ints as int64 (the dicts hold Python floats and ints), strings as
+    str. None when a selected node lacks the property or holds anything else (a tuple, None, an int
+    beyond 2**53): per-pair code sees those as Python objects that no array reproduces.
+    """
+    parts, offset = [], 0
+    ends = np.cumsum([ns.n for ns in node_sets])
+    used = set(np.searchsorted(ends, rows, side="right").tolist()) if rows.size else set()
+    for k, ns in enumerate(node_sets):
+        if k not in used:
+            part = None                     # no selected node here: a placeholder, never read
+        elif name == "node_id":
+            part = np.asarray(ns.node_ids, dtype=np.int64)
+        elif name == "node_type_id":
+            part = np.full(ns.n, ns.node_type_id, dtype=np.int64)
+        elif name in ns.per_node:
+            part = np.asarray(ns.per_node[name])
+            if part.ndim != 1 or part.dtype.kind not in "biufU":
+                return None
+        elif name in ns.shared and isinstance(ns.shared[name], (bool, int, float, str)):
+            part = np.full(ns.n, ns.shared[name])
+        else:
+            return None
+        parts.append(part)
+    present = [p for p in parts if p is not None and p.size]
+    kinds = {p.dtype.kind for p in present}
+    if "U" in kinds and kinds != {"U"}:
+        return None
+    if any(p.dtype.kind in "iu" and np.abs(p.astype(np.float64)).max() >= 2 ** 53 for p in present):
+        return None
+    dtype = np.result_type(*[p.dtype for p in present]) if present else np.dtype(np.int64)
+    dtype = {"f": np.dtype(np.float64), "i": np.dtype(np.int64), "u": np.dtype(np.int64)}.get(dtype.kind, dtype)
+    full = np.concatenate([np.zeros(ns.n, dtype) if p is None else p.astype(dtype, copy=False)
+                           for p, ns in zip(parts, node_sets)]) if parts else np.zeros(0, dtype)
+    return full[rows]
+
+
 def match_mask(table: NodeTable, filters: Mapping[str, Any]) -> np.ndarray:
     """Nodes matching every filter: scalar ==, list/tuple/array 'in', callable predicate.
 
