@@ -48,7 +48,7 @@ def check_output_folders(folders: Mapping) -> None:
         except OSError as exc:
             problems.append(f"{folder} ({what}): {folder_problem(folder, exc)}")
             continue
-        removed = remove_stale_temps(folder) if existing == folder else []
+        removed = remove_stale_temps(existing)
         if removed:
             log.info("removed %d temporary file(s) of an interrupted run from %s", len(removed), folder)
     if problems:

@@ -359,3 +359,32 @@ def test_max_report_gb_in_the_config_schema(tmp_path):
     with pytest.raises(ConfigError, match=r"run.max_report_gb.*a positive number"):
         SimulationConfig.from_dict({"run": {"tstop": 1.0, "max_report_gb": -1}, "networks": network},
                                    config_dir=tmp_path)
+
+
+def test_a_kill_between_the_two_renames_of_atomic_dir_leaves_no_partial_folder(tmp_path, monkeypatch):
+    """The old folder is renamed aside, then the new one into place: killed in between, there is no folder
+    at the name (never half of one), and the next write removes the stale temporary folders."""
+    script = f"""
+import os
+from pathlib import Path
+from simlib.fileio import atomic_dir
+
+folder = Path({str(tmp_path / 'net')!r})
+with atomic_dir(folder) as tmp:
+    (tmp / "a.txt").write_text("old")
+real_rename = Path.rename
+def rename(self, target):
+    real_rename(self, target)
+    if Path(target).name.startswith(".net."):   # the old folder is out of the way: die here
+        os._exit(9)
+Path.rename = rename
+with atomic_dir(folder) as tmp:
+    (tmp / "a.txt").write_text("new")
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 9, proc.stderr
+    assert not (tmp_path / "net").exists() and len(leftovers(tmp_path)) == 2   # the old and the new folder
+    monkeypatch.setattr(fileio, "_CLEANED", set())
+    with atomic_dir(tmp_path / "net") as tmp:
+        (tmp / "a.txt").write_text("newer")
+    assert (tmp_path / "net" / "a.txt").read_text() == "newer" and leftovers(tmp_path) == []
