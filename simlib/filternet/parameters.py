@@ -309,7 +309,8 @@ def field_sigma(table: NodeTable, dynamics: list) -> np.ndarray:
             size[i] = np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1), (2,))
         except (TypeError, ValueError):
             path = table.json_path("dynamics_params", int(i))
-            prefix = where(path, key) if path is not None else f"{table.where(('dynamics_params',))}dynamics_params {key}"
+            prefix = (where(path, key) if path is not None
+                      else f"{table.where(('dynamics_params',))}dynamics_params {key}")
             raise NodeTableError(f"{prefix}: expected one number or two (degrees), got {show_value(value)} "
                                  f"({table.nodes_at([i])})") from None
     return size / 3.0
