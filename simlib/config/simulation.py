@@ -234,8 +234,6 @@ def _resolve_manifest(manifest, variables: dict, user: dict, problems: list) -> 
     return variables
 
 
-def _resolve_file(data, config_file: Path, source: str, user: dict, now, chain: tuple = (),
-                  top: str | None = None) -> tuple[dict, dict]:
 def substitute_variables(data: dict, config_file, source: str) -> dict:
     """`data` without its manifest, each ``$NAME``/``${NAME}`` replaced by a manifest or built-in variable.
 
@@ -258,6 +256,8 @@ def substitute_variables(data: dict, config_file, source: str) -> dict:
     return resolved
 
 
+def _resolve_file(data, config_file: Path, source: str, user: dict, now, chain: tuple = (),
+                  top: str | None = None) -> tuple[dict, dict]:
     """Substitute the variables of one config file and merge its sub-configs into it.
 
     `chain` holds the including files and `top` names the first of them in messages. Returns the
