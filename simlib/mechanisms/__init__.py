@@ -15,12 +15,11 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from simlib.errors import SimlibError, where
-from simlib.fileio import read_json
+from simlib.fileio import read_json, remove_stale_temps, temp_path
 
 MOD_DIR = Path(__file__).resolve().parent
 
@@ -121,7 +120,9 @@ def compile_mechanisms(mod_dir: Path = MOD_DIR, *, output_dir: Path, coreneuron:
         return _library(output_dir)
 
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    remove_stale_temps(output_dir.parent)   # builds of killed runs
+    build = temp_path(output_dir)
+    build.mkdir()
     try:
         for mod in sources:
             shutil.copy2(mod, build / mod.name)
@@ -261,7 +262,8 @@ def _stamp_matches(output_dir: Path, stamp: dict) -> bool:
 def _replace_dir(new: Path, target: Path) -> None:
     """Rename ``new`` to ``target``, replacing an existing ``target``."""
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent))
+        old = temp_path(target)
+        old.mkdir()
         os.replace(target, old / target.name)
         os.replace(new, target)
         shutil.rmtree(old, ignore_errors=True)
