@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from simlib.errors import ConfigError, FormatError, show_value
+from simlib.outputs import check_output_folders, simulation_output_folders
 from simlib.popnet.model import PopulationRates
 from simlib.runlog import run_log
 
@@ -97,6 +98,7 @@ def simulate(config, *, group_by: str | None = None) -> PopNetResult:
     if not isinstance(config, SimulationConfig):
         config = SimulationConfig.from_json(config)
     options = run_options(config, group_by)
+    check_output_folders(simulation_output_folders(config))   # an unwritable folder fails before the run
     output_dir = Path(config.output["output_dir"])
     output_dir.mkdir(parents=True, exist_ok=True)
     with run_log(config.output.get("log_file")):

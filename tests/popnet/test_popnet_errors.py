@@ -102,3 +102,17 @@ def test_external_population_without_a_rate(tutorial):
     del data["inputs"]
     tutorial.write_text(json.dumps(data))
     assert "external population 100 (node population 'LGN'): no firing rate" in cli_error(tutorial)
+
+
+def test_unwritable_output_folder_fails_before_the_run(tutorial):
+    """simulate() itself (not only the command) checks the output folder first: nothing is solved or written."""
+    from simlib.errors import SimlibError
+
+    blocker = tutorial.parent / "blocker"
+    blocker.write_text("a file where the output folder's parent should be")
+    config = json.loads(tutorial.read_text())
+    config["output"]["output_dir"] = "$BASE_DIR/blocker/output"
+    tutorial.write_text(json.dumps(config))
+    with pytest.raises(SimlibError, match=r"blocker/output \(output.output_dir\).*blocker is a file"):
+        simulate(tutorial)
+    assert blocker.read_text().startswith("a file") and not (tutorial.parent / "output").exists()
