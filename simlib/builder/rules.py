@@ -111,7 +111,9 @@ class DistanceRule:
 
     Parameters
     ----------
-    probability : scalar, or ``fn(distance_um: ndarray) -> ndarray`` of probabilities in [0, 1].
+    probability : scalar, ``fn(distance_um: ndarray) -> ndarray`` of probabilities in [0, 1], or
+        ``fn(distance_um, sources, targets)`` where `sources` and `targets` are dict-like
+        :class:`Columns` of the candidate pairs' node properties (tuning angles, layers...).
     max_distance : cut-off radius (same units as the positions, µm for the tutorial networks);
         pairs further apart are never evaluated.
     nsyns : synapses per connection: an int, an inclusive ``(min, max)`` range, or
@@ -167,6 +169,7 @@ class DistanceRule:
         same_net = sources.network is targets.network
         src_ids, trg_ids = sources.node_ids, targets.node_ids
         tree = cKDTree(src_xyz)
+        by_pair = callable(self.probability) and _positional_arity(self.probability) >= 3
         # size target blocks from the mean neighbour count of a sample, so a block holds ~PAIRS_PER_BLOCK pairs
         sample = trg_xyz[:: max(1, len(trg_xyz) // 200)]
         mean_hits = float(np.mean(tree.query_ball_point(sample, self.max_distance, return_length=True))) if len(sample) else 1.0
@@ -178,7 +181,12 @@ class DistanceRule:
             if same_net and not self.allow_autapses:
                 keep = src_ids[si] != trg_ids[ti]
                 si, ti, dist = si[keep], ti[keep], dist[keep]
-            p = self.probability(dist) if callable(self.probability) else np.full(dist.size, float(self.probability))
+            if not callable(self.probability):
+                p = np.full(dist.size, float(self.probability))
+            elif by_pair:
+                p = self.probability(dist, Columns(sources, sources.indices[si]), Columns(targets, targets.indices[ti]))
+            else:
+                p = self.probability(dist)
             p = np.asarray(p, dtype=float)
             if p.shape != dist.shape or np.any(~np.isfinite(p)) or np.any(p < 0) or np.any(p > 1):
                 raise BuildError(f"{context}: DistanceRule: probability must return one value in [0, 1] per "
@@ -191,6 +199,15 @@ class DistanceRule:
             order = np.lexsort((si, ti))
             si, ti = si[order], ti[order]
             yield si, ti, _draw_nsyns(self.nsyns, rng, si.size)
+
+
+def _positional_arity(fn) -> int:
+    """How many positional arguments `fn` requires (1 if unknown: ``fn(distance)`` as before)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in params)
 
 
 def check_counts(values, rule_name: str, context: str) -> np.ndarray:

@@ -250,3 +250,30 @@ def test_distance_rule_errors_name_the_edge_type(rule, nodes, message):
     net.add_edges(source={"ei": "i"}, target={"ei": "e"}, connection_rule=rule, edge_type_id=205)
     with pytest.raises(BuildError, match=r"^edge type 205 \(a ei=='i' -> a ei=='e'\): DistanceRule: " + message):
         net.build()
+
+
+def test_distance_rule_probability_of_node_properties():
+    """probability(distance, sources, targets) sees the candidate pairs' properties; p(distance) alone is unchanged."""
+    def make(prob):
+        net = NetworkBuilder("d", seed=5)
+        rng = np.random.default_rng(2)
+        net.add_nodes(N=300, x=rng.uniform(0, 100, 300), y=rng.uniform(0, 100, 300), z=np.zeros(300),
+                      tuning_angle=rng.uniform(0, 360, 300))
+        cm = net.add_edges(connection_rule=DistanceRule(prob, max_distance=30.0, nsyns=(1, 3)))
+        net.build()
+        return net, cm
+
+    _, by_distance = make(lambda d: np.exp(-d / 20.0))
+    _, same = make(lambda d, sources, targets: np.exp(-d / 20.0))
+    assert by_distance.nsyns.size > 100
+    for name in ("source_node_id", "target_node_id", "nsyns"):
+        assert np.array_equal(getattr(by_distance, name), getattr(same, name))
+
+    def tuned(d, sources, targets):
+        delta = np.abs((sources["tuning_angle"] - targets["tuning_angle"] + 180) % 360 - 180)
+        return np.where(delta < 45, 1.0, 0.0)
+
+    net, cm = make(tuned)
+    angle = net.node_table().column("tuning_angle")
+    delta = np.abs((angle[cm.source_node_id] - angle[cm.target_node_id] + 180) % 360 - 180)
+    assert cm.nsyns.size > 100 and (delta < 45).all()
