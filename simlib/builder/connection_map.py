@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -147,7 +146,7 @@ class ConnectionMap:
                 fast = self._pair_program(c, n_src, n_trg)
                 if fast is not None:
                     return fast
-            return self._per_pair(functools.partial(c, **self.params) if self.params else c, n_src, n_trg)
+            return self._per_pair(c, n_src, n_trg)
         if isinstance(c, list) or (isinstance(c, np.ndarray) and c.ndim == 1):
             return self._from_list(np.asarray(c, dtype=object), n_src, n_trg)
         if isinstance(c, np.ndarray) and c.ndim == 2:
@@ -256,17 +255,19 @@ class ConnectionMap:
         return bool(np.array_equal(expected, counts.reshape(-1)[flat]))
 
     def _per_pair(self, fn, n_src: int, n_trg: int):
-        # The per-pair Python path, kept for BMTK scripts: rule(source, target) for every pair, in
-        # BMTK's order (a rule drawing from a shared random generator then draws the same numbers).
+        # The per-pair Python path, kept for BMTK scripts: rule(source, target, **params) for every pair,
+        # in BMTK's order (a rule drawing from a shared random generator then draws the same numbers).
         srcs, trgs = list(self.source_nodes), list(self.target_nodes)
+        kw = self.params
         if self.iterator == "one_to_one":
-            values = [fn(s, t) for s in srcs for t in trgs]
+            # keywords in the call, not functools.partial: partial merges its keywords into a new dict per call
+            values = [fn(s, t, **kw) for s in srcs for t in trgs] if kw else [fn(s, t) for s in srcs for t in trgs]
             counts = check_counts(values, self.rule_name, self.context).reshape(n_src, n_trg)
         elif self.iterator == "one_to_all":
-            rows = [self._row(fn(s, trgs), n_trg) for s in srcs]
+            rows = [self._row(fn(s, trgs, **kw), n_trg) for s in srcs]
             counts = check_counts(rows, self.rule_name, self.context).reshape(n_src, n_trg)
         else:
-            cols = [self._row(fn(srcs, t), n_src) for t in trgs]
+            cols = [self._row(fn(srcs, t, **kw), n_src) for t in trgs]
             counts = check_counts(cols, self.rule_name, self.context).reshape(n_trg, n_src).T
         return _target_major(counts)
 

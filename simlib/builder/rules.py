@@ -195,10 +195,11 @@ class DistanceRule:
             # the KD-tree's pair order is deterministic for given positions, so the draws are too;
             # only the (few) accepted pairs are sorted into target-then-source order
             hit = rng.random(dist.size) < p
-            si, ti = si[hit], ti[hit]
-            order = np.lexsort((si, ti))
-            si, ti = si[order], ti[order]
-            yield si, ti, _draw_nsyns(self.nsyns, rng, si.size)
+            # one int64 key per pair, sorted (pairs are unique, so this is lexsort's order, 5-10x faster)
+            n_src = max(1, len(src_xyz))
+            key = np.sort((ti[hit] - beg).astype(np.int64) * n_src + si[hit])
+            ti, si = np.divmod(key, n_src)
+            yield si, ti + beg, _draw_nsyns(self.nsyns, rng, si.size)
 
 
 def _positional_arity(fn) -> int:
