@@ -485,18 +485,27 @@ def _compress(env: dict, mask: np.ndarray) -> dict:
 
 
 def _check_rng(bitgen_type: type, method: str) -> None:
-    """Raise Unsupported unless `method` with size=n draws what n scalar calls draw, for this bit generator."""
+    """Raise Unsupported unless `method` with size=n draws what n scalar calls draw, for this bit generator.
+
+    Checked with scalar arguments and with per-pair argument arrays (numpy's broadcasting code path).
+    """
     key = (bitgen_type, method)
     if key not in _rng_checked:
         trials = {"binomial": [(5, 0.3), (100, 0.45), (7, 0.999)], "integers": [(0, 5), (1, 5), (3, 1000)],
                   "random": [()], "uniform": [(2.0, 7.0)], "normal": [(1.0, 2.0)], "poisson": [(3.0,), (40.0,)],
                   "exponential": [(2.0,)]}[method]
+        n = 37
+        vary = np.linspace(0.5, 1.0, n)        # per-pair arguments: each trial's values scaled per element
         ok = True
         for args in trials:
-            a, b = (np.random.Generator(bitgen_type(20240611)) for _ in range(2))
-            scalar = [getattr(a, method)(*args) for _ in range(37)]
-            array = getattr(b, method)(*args, size=37)
-            ok &= bool(np.array_equal(np.asarray(scalar), array)) and a.bit_generator.state == b.bit_generator.state
+            per_pair = [np.full(n, a) if isinstance(a, int) else a * vary for a in args]
+            for call_args, scalar_args in ((args, [args] * n), (per_pair, list(zip(*per_pair)) or [()] * n)):
+                a, b = (np.random.Generator(bitgen_type(20240611)) for _ in range(2))
+                scalar = [getattr(a, method)(*x) for x in scalar_args]
+                array = getattr(b, method)(*call_args, size=n)
+                # and both streams continue alike (buffered 32-bit halves included)
+                after = [(g.integers(0, 1000), g.integers(0, 1000), g.random()) for g in (a, b)]
+                ok &= bool(np.array_equal(np.asarray(scalar), array)) and after[0] == after[1]
         _rng_checked[key] = ok
     if not _rng_checked[key]:
         raise Unsupported(f"{bitgen_type.__name__}: Generator.{method} draws differently in arrays")

@@ -9,7 +9,7 @@ import pytest
 
 import simlib.builder.connection_map as connection_map
 from simlib.builder import NetworkBuilder
-from simlib.builder.pair_program import PairProgram, Unsupported, pair_program
+from simlib.builder.pair_program import RNG_METHODS, PairProgram, Unsupported, _check_rng, pair_program
 from simlib.models import build_from_script
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "l4_network_script.py"
@@ -76,6 +76,13 @@ def draws_ints(source, target):
         return 0
 
 
+def draws_normal(source, target):
+    x = RNG.normal(source["x"], 1.0 + target["k"] % 2)
+    if x > 0.5:
+        return 2
+    return int(x < -3.0)
+
+
 def two_draws(source, target):
     return RNG.integers(0, 2) + RNG.integers(0, 2)
 
@@ -90,7 +97,7 @@ def helper(source, target):
 
 @pytest.mark.parametrize("rule,params,supported", [
     (guards, None, True), (guards, {"scale": 3}, True), (float_ops, None, True), (draws, None, True),
-    (draws, {"p": 0.1}, True), (draws_ints, None, True), (lambda *_: int(RNG.integers(0, 3)), None, True),
+    (draws, {"p": 0.1}, True), (draws_ints, None, True), (draws_normal, None, True), (lambda *_: int(RNG.integers(0, 3)), None, True),
     (lambda s, t: (s["k"] + t["k"]) % 3 if s["k"] > LIMIT else 1, None, False),   # IfExp: not supported
     (two_draws, None, False), (power, None, False), (helper, None, False),
 ])
@@ -101,6 +108,13 @@ def test_array_path_gives_the_per_pair_edges(rule, params, supported):
     assert fast_called != supported and slow_called     # supported rules ran as arrays, the others per pair
     assert np.array_equal(fast, slow) and fast.size
     assert after_fast == after_slow          # the shared generator is left where the per-pair calls leave it
+
+
+@pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937, np.random.Philox])
+def test_generator_draws_in_arrays_as_in_scalar_calls(bit_generator):
+    """The property the array path relies on, for every Generator method it draws from (numpy as installed)."""
+    for method in RNG_METHODS:
+        _check_rng(bit_generator, method)          # raises Unsupported if numpy ever draws otherwise
 
 
 def test_errors_come_from_the_per_pair_calls():
