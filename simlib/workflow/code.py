@@ -7,7 +7,8 @@ files its entry points reach, so editing one of them reruns exactly the rules th
 The reach is found by reading the sources (``ast``), not by importing them: from an entry (a
 script, or ``module:function``) follow ``simlib`` imports — those at module level, and those inside
 the functions that are called, with the same-module helpers they call — into every module and
-package ``__init__`` they load. Importing a whole module counts all of its functions.
+package ``__init__`` they load. Importing a whole module counts all of its functions. A package
+whose ``__init__`` loads names lazily lists them in ``_EXPORTS`` (name -> module), which is followed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,16 @@ def _called_definitions(tree: ast.Module, name: str) -> list[ast.AST]:
     return [defs[n] for n in sorted(seen)]
 
 
+def _lazy_exports(tree: ast.Module) -> dict[str, str]:
+    """A package's ``_EXPORTS = {"name": "module", ...}``: names its ``__getattr__`` loads from modules on use."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_EXPORTS" for t in node.targets) \
+                and isinstance(node.value, ast.Dict):
+            return {k.value: v.value for k, v in zip(node.value.keys, node.value.values)
+                    if isinstance(k, ast.Constant) and isinstance(v, ast.Constant)}
+    return {}
+
+
 def reached_files(*entries: str) -> list[Path]:
     """The simlib files that ``entries`` reach: script paths, or ``package.module[:function]``."""
     files: set[Path] = set()
@@ -104,6 +115,11 @@ def reached_files(*entries: str) -> list[Path]:
         files.add(path)
         tree = _tree(path)
         todo += _imports(_top_level(tree), module)
+        lazy = _lazy_exports(tree)
+        if name == "*":
+            todo += [(target, attr) for attr, target in lazy.items()]
+        elif name in lazy:
+            todo.append((lazy[name], name))
         if name == "*":
             todo += _imports(list(_definitions(tree).values()), module)
         elif name is not None:

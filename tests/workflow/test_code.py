@@ -48,3 +48,22 @@ def test_hash_changes_with_a_reached_file_only(tmp_path, repo):
     with open(tmp_path / "simlib/spikes/poisson.py", "a") as fh:
         fh.write("\n# used by make_spikes\n")
     assert hashed() != before
+
+
+def test_lazy_package_exports_are_followed_to_their_module(tmp_path):
+    """simlib.popnet loads its names on use (_EXPORTS): importing `solve` reaches the solver, importing the rates
+    reader does not (so the figure rules do not rerun when the solver changes)."""
+    def reached(source):
+        script = tmp_path / f"script_{abs(hash(source))}.py"      # (sources are parsed once per path)
+        script.write_text(source)
+        return {p.relative_to(PACKAGE_ROOT).as_posix() for p in reached_files(str(script))}
+
+    solver = "simlib/popnet/solver.py"
+    assert solver in reached("from simlib.popnet import solve\n")
+    assert solver in reached("import simlib.popnet\n")
+    rates = reached("from simlib.popnet.rates_io import read_rates\n")
+    assert "simlib/popnet/rates_io.py" in rates and "simlib/popnet/__init__.py" in rates and solver not in rates
+    import simlib.popnet
+
+    assert simlib.popnet.solve.__module__ == "simlib.popnet.solver"
+    assert sorted(simlib.popnet.__all__) == sorted(simlib.popnet._EXPORTS)
