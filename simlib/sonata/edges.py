@@ -11,7 +11,7 @@ import numpy as np
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
 from simlib.sonata.chunked import ChunkWriter, compression_pool, create_chunked
-from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, read_ids
+from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, population_names, read_ids
 from simlib.sonata.index import find_runs, index_problem, runs_to_index
 from simlib.sonata.nodes import _pick_population
 from simlib.sonata.columns import data_frame, distinct_ids, fill_from_types, population_columns, type_rows
@@ -229,16 +229,7 @@ def edge_populations(path) -> list[str]:
         Not a readable HDF5 file, no ``/edges`` group, or no population in it.
     """
     with open_h5(path) as h5, h5_errors(path, "/edges"):
-        return _populations(h5, path)
-
-
-def _populations(h5, path) -> list[str]:
-    if not isinstance(h5.get("edges"), h5py.Group):
-        raise FormatError(f"{path}: group '/edges' missing; not a SONATA edges file")
-    names = list(h5["edges"].keys())
-    if not names:
-        raise FormatError(f"{path}: '/edges': no population; expected a group /edges/<population>")
-    return names
+        return population_names(h5, path, "edges")
 
 
 def _node_population(ds, path) -> str:
@@ -262,7 +253,7 @@ def read_edge_population(path, population: str | None = None) -> EdgePopulationD
         outside the groups.
     """
     with open_h5(path) as h5, h5_errors(path, "/edges"):
-        name = _pick_population(path, _populations(h5, path), population, "edge")
+        name = _pick_population(path, population_names(h5, path, "edges"), population, "edge")
         base = f"/edges/{name}"
         grp = h5["edges"][name]
         if not isinstance(grp, h5py.Group):

@@ -191,3 +191,19 @@ def to_h5_array(values):
 def from_h5_array(ds, path=None) -> np.ndarray:
     """Read a dataset, decoding strings to Python str objects (FormatError naming `path` if damaged)."""
     return read_data(ds, path if path is not None else ds.file.filename)
+
+
+def population_names(h5, path, kind: str) -> list[str]:
+    """The populations of an open SONATA ``kind`` file (``nodes`` or ``edges``): the groups under ``/<kind>``.
+
+    Raises
+    ------
+    FormatError
+        No ``/<kind>`` group, or no population in it.
+    """
+    if not isinstance(h5.get(kind), h5py.Group):
+        raise FormatError(f"{path}: group '/{kind}' missing; not a SONATA {kind} file")
+    names = list(h5[kind].keys())
+    if not names:
+        raise FormatError(f"{path}: '/{kind}': no population; expected a group /{kind}/<population>")
+    return names

@@ -10,7 +10,7 @@ import numpy as np
 
 from simlib.errors import FormatError
 from simlib.fileio import h5_compression
-from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, read_ids, to_h5_array
+from simlib.sonata.files import atomic_h5, from_h5_array, h5_errors, open_h5, population_names, read_ids, to_h5_array
 from simlib.sonata.columns import data_frame, is_range, population_columns
 
 RESERVED_NODE_DATASETS = ("node_id", "node_type_id", "node_group_id", "node_group_index")
@@ -66,16 +66,7 @@ def node_populations(path) -> list[str]:
         Not a readable HDF5 file, no ``/nodes`` group, or no population in it.
     """
     with open_h5(path) as h5, h5_errors(path, "/nodes"):
-        return _populations(h5, path)
-
-
-def _populations(h5, path) -> list[str]:
-    if not isinstance(h5.get("nodes"), h5py.Group):
-        raise FormatError(f"{path}: group '/nodes' missing; not a SONATA nodes file")
-    names = list(h5["nodes"].keys())
-    if not names:
-        raise FormatError(f"{path}: '/nodes': no population; expected a group /nodes/<population>")
-    return names
+        return population_names(h5, path, "nodes")
 
 
 def _pick_population(path, available: list[str], population: str | None, kind: str) -> str:
@@ -99,7 +90,7 @@ def read_node_population(path, population: str | None = None) -> NodePopulationD
         indices pointing outside the groups.
     """
     with open_h5(path) as h5, h5_errors(path, "/nodes"):
-        name = _pick_population(path, _populations(h5, path), population, "node")
+        name = _pick_population(path, population_names(h5, path, "nodes"), population, "node")
         base = f"/nodes/{name}"
         grp = h5["nodes"][name]
         if not isinstance(grp, h5py.Group):
