@@ -156,6 +156,7 @@ class _Context:
         self.columns = columns
         self.rows = {_SOURCE: s_rows, _TARGET: t_rows}
         self.results: list[tuple[np.ndarray, Any]] = []
+        self.draw_site = None
 
     def run(self, stmts, env: dict, sub: np.ndarray) -> None:
         for pos, stmt in enumerate(stmts):
@@ -296,6 +297,9 @@ class _Context:
         spec = RNG_METHODS.get(method)
         if spec is None:
             raise Unsupported(f"Generator.{method}")
+        if self.draw_site not in (None, node) or gen not in self.p.generators():
+            raise Unsupported("a second random draw, or one from a generator not saved")   # names rebound
+        self.draw_site = node
         if len(node.args) > len(spec):
             raise Unsupported("too many arguments")
         given = {name: a for (name, _), a in zip(spec, node.args)}
