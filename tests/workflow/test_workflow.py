@@ -191,6 +191,7 @@ def test_tiny_workflow_end_to_end(repo, tmp_path):
     assert planned_after_edit("pointnet/network.py") == {"all", "simulate_point", "sim_raster", "sim_traces",
                                                           "sim_rates_comparison", "sim_rates", "resolutions_figure",
                                                           "manifest"}
+    shutil.copy(PACKAGE_ROOT / "simlib/pointnet/network.py", tmp_path / "lib/simlib/pointnet/network.py")  # undone
     assert planned_after_edit("popnet/solver.py") == {"all", "simulate_population", "population_rates",
                                                       "population_rates_figure", "resolutions_figure", "manifest"}
 
