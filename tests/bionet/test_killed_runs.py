@@ -119,7 +119,9 @@ def test_bionet_simulate_killed(bionet_config):
                                 [{"after_s": 1.0},                         # importing NEURON, reading the network
                                  {"when": report_open},                    # the run starts
                                  {"when": report_open, "after_s": 0.7}])   # mid-run
-    assert all(o.startswith("killed") for o in outcomes), outcomes
+    # the three kill points must hit the run; the last kill (of a rerun over complete outputs) may come after a
+    # fast machine has finished it, which the outputs' check covers as well
+    assert all(o.startswith("killed") for o in outcomes[:3]), outcomes
 
 
 # --- FilterNet ------------------------------------------------------------------------------------
