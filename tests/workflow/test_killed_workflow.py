@@ -1,0 +1,77 @@
+"""A workflow run killed (SIGKILL of Snakemake and its jobs) while it builds a network and while it simulates:
+after `--unlock` and a rerun with `--rerun-incomplete`, the results are byte-identical to an uninterrupted run."""
+
+import hashlib
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+import yaml
+from test_workflow import SNAKEMAKE, run, workflow_copy
+
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
+
+NOT_COMPARED = ("results/mechanisms/", "/log.txt", ".snakemake_timestamp")
+
+
+def small_config(wf):
+    """config/tiny.yaml cut to one network, its LGN spikes and one 2-rank BioNet run with its figures."""
+    config = yaml.safe_load((wf / "config/tiny.yaml").read_text())
+    config["networks"] = {"l4": config["networks"]["l4"]}
+    config["spikes"] = {"lgn_poisson": config["spikes"]["lgn_poisson"]}
+    config["components"] = {"offline": config["components"]["offline"]}
+    config["simulations"] = {"l4_poisson": config["simulations"]["l4_poisson"]}
+    config["figures"] = {"rasters": {"lgn_poisson": config["figures"]["rasters"]["lgn_poisson"]}}
+    for key in ("point_networks", "population_networks", "sweeps", "filternet"):
+        config.pop(key, None)
+    (wf / "config/small.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def results(wf) -> dict[str, str]:
+    out = {}
+    for path in sorted((wf / "results").rglob("*")):
+        rel = path.relative_to(wf).as_posix()
+        if path.is_file() and not any(part in rel for part in NOT_COMPARED):
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def run_and_kill_when(wf, log_of_job: str, after_s: float):
+    """Start the workflow and SIGKILL its whole process group ``after_s`` after the job's log file appears."""
+    proc = subprocess.Popen([*SNAKEMAKE, "--cores", "2", "--configfile", "config/small.yaml", "--rerun-incomplete"],
+                            cwd=wf, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not (wf / log_of_job).exists():
+            assert proc.poll() is None, f"the workflow ended before {log_of_job} appeared"
+            assert time.monotonic() < deadline, f"{log_of_job} did not appear"
+            time.sleep(0.05)
+        time.sleep(after_s)
+        assert proc.poll() is None, f"the workflow ended within {after_s} s of {log_of_job}"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def test_killed_workflow_reruns_to_the_same_files(repo, tmp_path):
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "killed").mkdir()
+    ref = workflow_copy(repo, tmp_path / "ref")
+    small_config(ref)
+    run(ref, "--configfile", "config/small.yaml")
+    expected = results(ref)
+    assert "results/sims/l4_poisson/output/spikes.h5" in expected and "results/manifest.json" in expected
+
+    wf = workflow_copy(repo, tmp_path / "killed")
+    small_config(wf)
+    run_and_kill_when(wf, "logs/build_network/l4.log", 0.3)         # while the network is written
+    run(wf, "--unlock", "--configfile", "config/small.yaml")
+    run_and_kill_when(wf, "logs/simulate/l4_poisson.log", 3.0)      # while the 2 ranks simulate
+    assert not (wf / "results/sims/l4_poisson/rates.csv").exists()
+    run(wf, "--unlock", "--configfile", "config/small.yaml")
+    run(wf, "--configfile", "config/small.yaml", "--rerun-incomplete")
+    assert results(wf) == expected
+    leftovers = [p for p in (wf / "results").rglob("*") if ".tmp" in p.name or ".part" in p.name]
+    assert not leftovers, leftovers
