@@ -167,15 +167,18 @@ def test_tiny_workflow_on_slurm(repo, tmp_path, slurm):
         (wf / "config/broken.yaml").write_text(text.replace("module: IClamp", "module: NoSuchClamp"))
         logs = []
 
-        # 1. a simulate step that exits non-zero: reported failed (after one retry), the rest goes on
+        # 1. a job that exits non-zero: reported failed (after one retry), the rest goes on. The bad model is
+        # refused by the validation of write_sim_config (simlib validate), in seconds, before any simulation
         rc, log = slurm_run(wf, slurm, "--configfile", "config/broken.yaml", timeout_s=900)
         logs.append(log)
         assert rc != 0
-        assert "Error in rule simulate" in log and "SLURM status is: 'FAILED'" in log, log[-3000:]
+        assert "Error in rule write_sim_config" in log and "SLURM status is: 'FAILED'" in log, log[-3000:]
         failed = [job for job, (state, comment) in slurm.jobs().items()
-                  if comment == "rule_simulate_wildcards_l4_perturbation"]
+                  if comment == "rule_write_sim_config_wildcards_l4_perturbation"]
         assert len(failed) == 2 and {slurm.jobs()[j][0] for j in failed} == {"FAILED"}  # retries: 1
-        assert "module 'NoSuchClamp' is not supported" in (wf / "logs/simulate/l4_perturbation.log").read_text()
+        assert "module 'NoSuchClamp' is not supported" in (
+            wf / "logs/write_sim_config/l4_perturbation.log").read_text()
+        assert not (wf / "results/sims/l4_perturbation/config.json").exists()
         assert not (wf / "results/sims/l4_perturbation/output").exists()
         assert (wf / "results/figures/l4_poisson/traces.png").exists()  # keep-going: the other branch finished
 
