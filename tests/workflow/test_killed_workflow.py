@@ -17,12 +17,13 @@ NOT_COMPARED = ("results/mechanisms/", "/log.txt", ".snakemake_timestamp")
 
 
 def small_config(wf):
-    """config/tiny.yaml cut to one network, its LGN spikes and one 2-rank BioNet run with its figures."""
+    """config/tiny.yaml cut to one network, its LGN spikes and one 2-rank BioNet run (2 s) with its figures."""
     config = yaml.safe_load((wf / "config/tiny.yaml").read_text())
     config["networks"] = {"l4": config["networks"]["l4"]}
     config["spikes"] = {"lgn_poisson": config["spikes"]["lgn_poisson"]}
     config["components"] = {"offline": config["components"]["offline"]}
-    config["simulations"] = {"l4_poisson": config["simulations"]["l4_poisson"]}
+    # 2 s of simulated time (the input stops at 0.5 s): the run lasts long enough to be killed mid-way anywhere
+    config["simulations"] = {"l4_poisson": {**config["simulations"]["l4_poisson"], "tstop_ms": 2000.0}}
     config["figures"] = {"rasters": {"lgn_poisson": config["figures"]["rasters"]["lgn_poisson"]}}
     for key in ("point_networks", "population_networks", "sweeps", "filternet"):
         config.pop(key, None)
@@ -68,8 +69,8 @@ def test_killed_workflow_reruns_to_the_same_files(repo, tmp_path):
     small_config(wf)
     run_and_kill_when(wf, "logs/build_network/l4.log", 0.3)         # while the network is written
     run(wf, "--unlock", "--configfile", "config/small.yaml")
-    run_and_kill_when(wf, "logs/simulate/l4_poisson.log", 3.0)      # while the 2 ranks simulate
-    assert not (wf / "results/sims/l4_poisson/rates.csv").exists()
+    run_and_kill_when(wf, "logs/simulate/l4_poisson.log", 2.0)      # while the 2 ranks simulate
+    assert not (wf / "results/sims/l4_poisson/output/spikes.h5").exists()     # killed before the run ended
     run(wf, "--unlock", "--configfile", "config/small.yaml")
     run(wf, "--configfile", "config/small.yaml", "--rerun-incomplete")
     assert results(wf) == expected
