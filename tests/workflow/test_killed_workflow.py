@@ -39,18 +39,19 @@ def results(wf) -> dict[str, str]:
     return out
 
 
-def run_and_kill_when(wf, log_of_job: str, after_s: float):
-    """Start the workflow and SIGKILL its whole process group ``after_s`` after the job's log file appears."""
+def run_and_kill_when(wf, pattern: str, after_s: float):
+    """Start the workflow and SIGKILL its whole process group ``after_s`` after a file matching ``pattern`` (a glob
+    under the workflow folder) appears."""
     proc = subprocess.Popen([*SNAKEMAKE, "--cores", "2", "--configfile", "config/small.yaml", "--rerun-incomplete"],
                             cwd=wf, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 600
-        while not (wf / log_of_job).exists():
-            assert proc.poll() is None, f"the workflow ended before {log_of_job} appeared"
-            assert time.monotonic() < deadline, f"{log_of_job} did not appear"
-            time.sleep(0.05)
+        while not any(wf.glob(pattern)):
+            assert proc.poll() is None, f"the workflow ended before {pattern} appeared"
+            assert time.monotonic() < deadline, f"{pattern} did not appear"
+            time.sleep(0.02)
         time.sleep(after_s)
-        assert proc.poll() is None, f"the workflow ended within {after_s} s of {log_of_job}"
+        assert proc.poll() is None, f"the workflow ended within {after_s} s of {pattern}"
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -69,7 +70,8 @@ def test_killed_workflow_reruns_to_the_same_files(repo, tmp_path):
     small_config(wf)
     run_and_kill_when(wf, "logs/build_network/l4.log", 0.3)         # while the network is written
     run(wf, "--unlock", "--configfile", "config/small.yaml")
-    run_and_kill_when(wf, "logs/simulate/l4_poisson.log", 2.0)      # while the 2 ranks simulate
+    # while the 2 ranks integrate: the membrane report is open (its temporary file) for the 2 s of simulated time
+    run_and_kill_when(wf, "results/sims/l4_poisson/output/.membrane_potential.h5.*", 0.3)
     assert not (wf / "results/sims/l4_poisson/output/spikes.h5").exists()     # killed before the run ended
     run(wf, "--unlock", "--configfile", "config/small.yaml")
     run(wf, "--configfile", "config/small.yaml", "--rerun-incomplete")
