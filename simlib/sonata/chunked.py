@@ -1,4 +1,12 @@
-"""Sequential, chunk-aligned writing of large HDF5 datasets, compressing chunks on worker threads."""
+"""Sequential, chunk-aligned writing of large HDF5 datasets, compressing chunks on worker threads.
+
+Chunks of gzip (deflate) datasets are compressed here, not by HDF5's filter, so that several
+compress at once, and with Intel's ISA-L deflate (the ``isal`` package) when it is installed:
+about 6x faster than zlib at its fastest level, with a similar ratio. Its output is a standard
+zlib stream that HDF5's deflate filter (and every SONATA reader) decompresses; the stored bytes
+differ from zlib's, the decompressed data do not. ``DEFLATE = "zlib"`` makes the writer use zlib
+(HDF5's own bytes).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,20 @@ from simlib.fileio import h5_compression
 CHUNK_LEN = 1 << 17  # rows per HDF5 chunk of the large edge datasets (1 MB of uint64)
 BATCH_CHUNKS = 1  # whole chunks gathered before a write
 MAX_IN_FLIGHT = 4  # chunks being compressed per dataset and compression thread
+
+try:
+    from isal import isal_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib when it is missing
+    isal_zlib = None
+DEFLATE = "isal" if isal_zlib is not None else "zlib"
+"""The deflate implementation of ChunkWriter: ``"isal"`` (ISA-L, when installed) or ``"zlib"``."""
+
+
+def deflate(raw: bytes, level: int) -> bytes:
+    """A zlib stream of ``raw``: ISA-L's (levels 1-9 map to its 1-3) when DEFLATE is "isal", else zlib's."""
+    if DEFLATE == "isal" and level > 0:
+        return isal_zlib.compress(raw, 1 if level <= 3 else 2 if level <= 6 else 3)
+    return zlib.compress(raw, level)
 
 
 def available_cores() -> int:
@@ -45,8 +67,8 @@ class ChunkWriter:
 
     Chunk-aligned writes mean HDF5 never caches or re-reads partially written compressed
     chunks. When the dataset's filters are exactly HDF5's shuffle + deflate, the chunks are
-    shuffled and deflated here, several at a time on `pool`'s threads, and stored with
-    ``write_direct_chunk``: the same bytes HDF5 would store, produced in parallel.
+    shuffled and deflated here (:func:`deflate`), several at a time on `pool`'s threads, and
+    stored with ``write_direct_chunk``: what HDF5's filter pipeline would decode, produced in parallel.
     """
 
     def __init__(self, ds: h5py.Dataset, pool: Executor | None = None, max_in_flight: int | None = None):
@@ -62,7 +84,11 @@ class ChunkWriter:
         self.level = ds.compression_opts if self.direct else None
         self.in_flight: deque = deque()
 
-    def append(self, values: np.ndarray) -> None:
+    def append(self, values: np.ndarray, owned: bool = False) -> None:
+        """Queue rows for writing. ``owned=True``: the caller hands ``values`` over (it will not
+        change them), so whole chunks of it are compressed without a private copy."""
+        if not owned or values.dtype != self.ds.dtype or not values.flags.c_contiguous:
+            values = np.array(values, dtype=self.ds.dtype, order="C")
         self.pending.append(values)
         self.n_pending += len(values)
         if self.n_pending >= self.step * (BATCH_CHUNKS if self.direct else 1):
@@ -90,8 +116,7 @@ class ChunkWriter:
         # max_in_flight chunks wait, which bounds memory
         tail = (0,) * (len(self.ds.shape) - 1)
         for i in range(0, len(data), self.step):
-            # a private copy in the dataset's dtype (the caller may reuse `data`); _encode reads it as is
-            block = np.array(data[i:i + self.step], dtype=self.ds.dtype, order="C")
+            block = data[i:i + self.step]   # rows of the dataset's dtype that nobody changes (append)
             self.in_flight.append(((self.pos + i,) + tail, self.pool.submit(self._encode, block)))
             while len(self.in_flight) > self.max_in_flight:
                 self._store_oldest()
@@ -109,4 +134,4 @@ class ChunkWriter:
             chunk[: len(block)] = block
         size = chunk.dtype.itemsize
         raw = chunk.view(np.uint8).reshape(-1, size).T.tobytes() if self.ds.shuffle and size > 1 else chunk.tobytes()
-        return zlib.compress(raw, self.level)
+        return deflate(raw, self.level)

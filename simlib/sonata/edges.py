@@ -133,7 +133,8 @@ def write_edges(path, name: str, source_population: str, target_population: str,
         group_cursor = [0] * len(keys)
         out = 0
         pos_dtype = np.uint32 if n_rows < 1 << 32 else np.uint64
-        run_starts = np.empty(n_rows, dtype=pos_dtype)  # pages are touched only as runs are found
+        run_starts = np.empty(n_rows + 1, dtype=pos_dtype)  # pages are touched only as runs are found
+        run_counts = np.zeros(_max_id(parts, "source_node_id") + 1, dtype=np.int64)  # runs per source id
         run_ids = np.empty(n_rows, dtype=np.min_scalar_type(_max_id(parts, "source_node_id")))
         n_runs, last_src = 0, -1
         trg_counts = []
@@ -154,32 +155,44 @@ def write_edges(path, name: str, source_population: str, target_population: str,
             trg = trg[order]
             src = np.concatenate([p.source_node_id[b:e] for p, (b, e) in zip(parts, slices)])[order]
             part_of = np.repeat(np.arange(len(parts)), sizes)[order]
-            local = (np.concatenate([np.arange(b, e) for b, e in slices]))[order]
             gid_rows = np.asarray(part_gid, dtype=np.int64)[part_of] if parts else part_of
-            ds_trg.append(trg.astype(np.uint64))
-            ds_src.append(src.astype(np.uint64))
-            ds_type.append(np.asarray([p.edge_type_id for p in parts], dtype=np.uint32)[part_of])
-            ds_gid.append(gid_rows.astype(np.uint16))
-            gidx = np.empty(m, dtype=np.uint32)
-            for gid, key in enumerate(keys):
-                rows = np.flatnonzero(gid_rows == gid)
-                if rows.size == 0:
-                    continue
-                gidx[rows] = group_cursor[gid] + np.arange(rows.size)
-                for col, dt in key:
-                    values = np.empty(rows.size, dtype=np.dtype(dt) if np.dtype(dt).kind not in "UO" else object)
-                    row_parts = part_of[rows]
-                    for k in group_parts[gid]:
-                        sel = row_parts == k
-                        if not sel.any():
-                            continue
-                        values[sel] = parts[k].columns[col][local[rows[sel]]]
-                    ds_cols[gid][col].append(values)
-                group_cursor[gid] += rows.size
-            ds_gidx.append(gidx)
+            ds_trg.append(trg.astype(np.uint64), owned=True)
+            ds_src.append(src.astype(np.uint64), owned=True)
+            ds_type.append(np.asarray([p.edge_type_id for p in parts], dtype=np.uint32)[part_of], owned=True)
+            ds_gid.append(gid_rows.astype(np.uint16), owned=True)
+            if len(keys) == 1:   # one edge group: its index runs on, its columns are the parts' in row order
+                gidx = np.arange(group_cursor[0], group_cursor[0] + m, dtype=np.uint32)
+                group_cursor[0] += m
+                for col, dt in keys[0]:
+                    values = np.concatenate([parts[k].columns[col][b:e] for k, (b, e) in enumerate(slices)])
+                    values = values[order]
+                    kind = np.dtype(dt).kind
+                    ds_cols[0][col].append(values.astype(object if kind in "UO" else np.dtype(dt), copy=False),
+                                           owned=kind not in "UO")
+            else:
+                local = (np.concatenate([np.arange(b, e) for b, e in slices]))[order]
+                gidx = np.empty(m, dtype=np.uint32)
+                for gid, key in enumerate(keys):
+                    rows = np.flatnonzero(gid_rows == gid)
+                    if rows.size == 0:
+                        continue
+                    gidx[rows] = group_cursor[gid] + np.arange(rows.size)
+                    for col, dt in key:
+                        values = np.empty(rows.size, dtype=np.dtype(dt) if np.dtype(dt).kind not in "UO" else object)
+                        row_parts = part_of[rows]
+                        for k in group_parts[gid]:
+                            sel = row_parts == k
+                            if not sel.any():
+                                continue
+                            values[sel] = parts[k].columns[col][local[rows[sel]]]
+                        ds_cols[gid][col].append(values, owned=True)
+                    group_cursor[gid] += rows.size
+            ds_gidx.append(gidx, owned=True)
             starts = find_runs(src, last_src)
             run_starts[n_runs:n_runs + starts.size] = starts + out
-            run_ids[n_runs:n_runs + starts.size] = src[starts]
+            first_ids = src[starts]
+            run_ids[n_runs:n_runs + starts.size] = first_ids
+            run_counts += np.bincount(first_ids, minlength=run_counts.size)
             n_runs += starts.size
             last_src = int(src[-1])
             trg_counts.append(np.bincount(trg - lo, minlength=hi - lo))
@@ -196,9 +209,12 @@ def write_edges(path, name: str, source_population: str, target_population: str,
         t_n2r = np.zeros((counts.size, 2), dtype=np.uint64)
         t_n2r[present, 0] = np.arange(present.size)
         t_n2r[present, 1] = np.arange(1, present.size + 1)
-        _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e[:, 0], t_r2e[:, 1])], len(t_r2e), compression, pool)
+        _write_index(grp, "target_to_source", t_n2r, [(0, t_r2e)], len(t_r2e), compression, pool)
         del t_n2r, t_r2e, counts
-        s_n2r, pieces = runs_to_index(run_starts[:n_runs], run_ids[:n_runs], n_rows, window=INDEX_WINDOW)
+        run_starts[n_runs] = n_rows   # the end of the last run
+        s_n2r, pieces = runs_to_index(run_starts[:n_runs + 1], run_ids[:n_runs], n_rows,
+                                      window=INDEX_WINDOW,
+                                      counts=run_counts[: int(np.flatnonzero(run_counts)[-1]) + 1] if n_runs else None)
         del run_ids  # the run table needs only the starts from here on
         _write_index(grp, "source_to_target", s_n2r, pieces, n_runs, compression, pool)
 
@@ -214,9 +230,8 @@ def _write_index(grp, name: str, n2r: np.ndarray, pieces, n_runs: int, compressi
     # a hard link serves both readers without storing the table twice
     sub["node_id_to_ranges"] = sub["node_id_to_range"]
     table = ChunkWriter(create_chunked(sub, "range_to_edge_id", (n_runs, 2), np.uint64, compression), pool)
-    for _, begin, end in pieces:  # pieces come in row order
-        for a in range(0, begin.size, CHUNK_ROWS):
-            table.append(np.column_stack([begin[a:a + CHUNK_ROWS], end[a:a + CHUNK_ROWS]]).astype(np.uint64))
+    for _, rows in pieces:  # pieces come in row order, fresh arrays
+        table.append(rows, owned=True)
     table.close()
 
 

@@ -14,52 +14,73 @@ def find_runs(ids: np.ndarray, previous_id: int = -1) -> np.ndarray:
 
 
 def runs_to_index(run_starts: np.ndarray, run_ids: np.ndarray, n_rows: int, block: int = 1 << 19,
-                  window: int | None = None):
+                  window: int | None = None, counts: np.ndarray | None = None):
     """Index tables from the runs of an id column (a counting sort, block by block).
 
     Parameters
     ----------
-    run_starts : first row of every run, in row order.
+    run_starts : first row of every run, in row order; or that plus ``n_rows`` at the end (one
+        element more than ``run_ids``), which spares a copy.
     run_ids : the id of every run.
     n_rows : number of rows of the column (end of the last run).
     window : produce the run table this many rows at a time (one pass over the runs each),
-        bounding memory; None means all at once.
+        keeping 4 bytes per run meanwhile; None: the whole table at once (16 bytes per run, and
+        faster: every run's bounds are read while its block is in cache).
+    counts : the number of runs of each id (``np.bincount(run_ids)``), when the caller has it.
 
     Returns
     -------
     node_id_to_range : uint64 (max_id + 1, 2); row `n` is ``[first_run, last_run + 1)`` into the
         run table, ``[0, 0]`` for ids with no edges (as BMTK writes it).
-    table : an iterator of ``(first_row, begin, end)`` pieces of the run table
-        ``range_to_edge_id``: runs grouped by id and, within an id, in row order.
+    table : an iterator of ``(first_row, rows)`` pieces of the run table ``range_to_edge_id``
+        (``rows``: uint64 (k, 2), ``[begin, end)`` per run): runs grouped by id and, within an
+        id, in row order.
     """
     n_runs = len(run_ids)
     if n_runs == 0:
         return np.zeros((0, 2), dtype=np.uint64), iter(())
-    counts = np.bincount(run_ids, minlength=int(run_ids.max()) + 1)
+    if counts is None:
+        counts = np.bincount(run_ids, minlength=int(run_ids.max()) + 1)
+    if len(run_starts) == n_runs:
+        run_starts = np.append(run_starts, n_rows)
     first = np.cumsum(counts) - counts
     node_id_to_range = np.column_stack([first, first + counts]).astype(np.uint64)
     node_id_to_range[counts == 0] = 0
-    window = n_runs if window is None else max(1, window)
-    # slot -> run permutation (4 bytes a run), filled block by block by a counting sort
-    perm = np.empty(n_runs, dtype=np.uint32 if n_runs < 1 << 32 else np.uint64)
-    next_slot = first
-    for a in range(0, n_runs, block):
+    if window is None:
+        table = np.empty((n_runs, 2), dtype=np.uint64)
+        for a, slots, runs in _counting_sort(run_ids, first, block):
+            table[slots, 0] = run_starts[runs]
+            table[slots, 1] = run_starts[runs + 1]   # a run ends where the next begins
+        return node_id_to_range, iter([(0, table)])
+    # slot -> run permutation (4 bytes a run)
+    perm = np.empty(n_runs, dtype=np.uint32 if n_runs < (1 << 32) - 1 else np.uint64)
+    for a, slots, runs in _counting_sort(run_ids, first, block):
+        perm[slots] = runs
+
+    def pieces():
+        for lo in range(0, n_runs, max(1, window)):
+            runs = perm[lo:lo + window]
+            rows = np.empty((runs.size, 2), dtype=np.uint64)
+            rows[:, 0] = run_starts[runs]
+            rows[:, 1] = run_starts[runs + 1]
+            yield lo, rows
+
+    return node_id_to_range, pieces()
+
+
+def _counting_sort(run_ids: np.ndarray, first: np.ndarray, block: int):
+    """Block by block, ``(a, slots, runs)``: the runs ``a + ...`` of the block and their slots in the
+    table sorted by id (stable), ``first[id]`` being the first slot of each id."""
+    next_slot = first.copy()
+    for a in range(0, len(run_ids), block):
         ids = run_ids[a:a + block]
         order = np.argsort(ids, kind="stable")
         sorted_ids = ids[order]
         heads = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]])
         sizes = np.diff(np.r_[heads, sorted_ids.size])
-        perm[next_slot[sorted_ids] + (np.arange(sorted_ids.size) - np.repeat(heads, sizes))] = a + order
+        slots = next_slot[sorted_ids] + (np.arange(sorted_ids.size) - np.repeat(heads, sizes))
         next_slot[sorted_ids[heads]] += sizes
-
-    def pieces():
-        for lo in range(0, n_runs, window):
-            runs = perm[lo:lo + window].astype(np.int64)
-            nxt = runs + 1
-            end = np.where(nxt < n_runs, run_starts[np.minimum(nxt, n_runs - 1)], n_rows)
-            yield lo, run_starts[runs], end.astype(run_starts.dtype)
-
-    return node_id_to_range, pieces()
+        yield a, slots, a + order
 
 
 def build_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -68,9 +89,8 @@ def build_index(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = find_runs(ids)
     n2r, pieces = runs_to_index(starts, ids[starts], ids.size)
     table = np.zeros((starts.size, 2), dtype=np.uint64)
-    for lo, begin, end in pieces:
-        table[lo:lo + begin.size, 0] = begin
-        table[lo:lo + begin.size, 1] = end
+    for lo, rows in pieces:
+        table[lo:lo + len(rows)] = rows
     return n2r, table
 
 
