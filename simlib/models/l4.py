@@ -101,21 +101,35 @@ def l4_networks(seed: int, scale: float = 1.0) -> tuple[NetworkBuilder, NetworkB
     return v1, lgn
 
 
-def virtual_input_network(v1: NetworkBuilder, name: str, n: int, seed: int) -> NetworkBuilder:
-    """A population of ``n`` virtual cells named ``name`` that drives V1 as the LGN does (0-4 synapses
+def virtual_input_network(v1: NetworkBuilder, name: str, n, seed: int) -> NetworkBuilder:
+    """A population of virtual cells named ``name`` that drives V1 as the LGN does (0-4 synapses
     per pair onto every V1 cell), as the advanced-inputs tutorial's extra input networks (``inputs``,
-    ``VISl``, ``hippocampus``)."""
-    if not (isinstance(n, int) and n > 0):
-        raise ConfigError(f"l4_tutorial: virtual_inputs.{name}: expected a number of cells > 0, got {n!r}")
+    ``VISl``, ``hippocampus``).
+
+    ``n`` is the number of cells, or ``{"cells": n, "syn_weight_scale": s}``: the LGN's synaptic
+    weights times ``s`` (default 1), so that a few input cells can drive V1 as a hundred LGN cells do.
+    """
+    where = f"l4_tutorial: virtual_inputs.{name}"
+    scale = 1.0
+    if isinstance(n, dict):
+        unknown = sorted(set(n) - {"cells", "syn_weight_scale"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {unknown}; expected 'cells' and 'syn_weight_scale'")
+        scale = n.get("syn_weight_scale", 1.0)
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+            raise ConfigError(f"{where}.syn_weight_scale: expected a number > 0, got {scale!r}")
+        n = n.get("cells")
+    if isinstance(n, bool) or not (isinstance(n, int) and n > 0):
+        raise ConfigError(f"{where}: expected a number of cells > 0, got {n!r}")
     net = NetworkBuilder(name, seed=seed)
     net.add_nodes(N=n, model_type="virtual", pop_name=name, ei="e")
     common = dict(delay=2.0, model_template="exp2syn")
-    net.add_edges(source=net.nodes(), target=v1.nodes(ei="e"), connection_rule=random_0_4, syn_weight=0.0003,
-                  dynamics_params="LGN_ExcToExc.json", target_sections=["basal", "apical", "somatic"],
-                  distance_range=[0.0, 50.0], **common)
-    net.add_edges(source=net.nodes(), target=v1.nodes(ei="i"), connection_rule=random_0_4, syn_weight=0.002,
-                  dynamics_params="LGN_ExcToInh.json", target_sections=["basal", "apical"],
-                  distance_range=[0.0, 1.0e20], **common)
+    net.add_edges(source=net.nodes(), target=v1.nodes(ei="e"), connection_rule=random_0_4,
+                  syn_weight=0.0003 * scale, dynamics_params="LGN_ExcToExc.json",
+                  target_sections=["basal", "apical", "somatic"], distance_range=[0.0, 50.0], **common)
+    net.add_edges(source=net.nodes(), target=v1.nodes(ei="i"), connection_rule=random_0_4,
+                  syn_weight=0.002 * scale, dynamics_params="LGN_ExcToInh.json",
+                  target_sections=["basal", "apical"], distance_range=[0.0, 1.0e20], **common)
     return net
 
 
@@ -123,8 +137,8 @@ def build_l4(output_dir, seed: int, scale: float = 1.0, compression="gzip",
              virtual_inputs: dict | None = None) -> list[str]:
     """Build and save the tutorial's V1 + LGN networks into `output_dir`; returns the file names.
 
-    ``virtual_inputs`` (``{population name: number of cells}``) adds further virtual populations
-    driving V1, each with its own seed stream.
+    ``virtual_inputs`` (``{population name: number of cells, or {cells, syn_weight_scale}}``) adds
+    further virtual populations driving V1, each with its own seed stream.
     """
     v1, lgn = l4_networks(seed, scale)
     v1.build()

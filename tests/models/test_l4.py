@@ -79,6 +79,28 @@ def test_scale_and_errors(tmp_path):
         build_model("l4_tutorial", tmp_path, seed=1, scale=0)
 
 
+def test_virtual_inputs_with_weight_scale(tmp_path):
+    """virtual_inputs: a number of cells (the LGN's weights), or {cells, syn_weight_scale}."""
+    import pandas as pd
+
+    build_model("l4_tutorial", tmp_path / "plain", seed=1, scale=0.1, virtual_inputs={"inputs": 4})
+    build_model("l4_tutorial", tmp_path / "strong", seed=1, scale=0.1,
+                virtual_inputs={"inputs": {"cells": 4, "syn_weight_scale": 10.0}})
+    plain = pd.read_csv(tmp_path / "plain" / "inputs_V1_edge_types.csv", sep=" ")
+    strong = pd.read_csv(tmp_path / "strong" / "inputs_V1_edge_types.csv", sep=" ")
+    assert plain["syn_weight"].tolist() == [0.0003, 0.002]            # as the LGN's (e, i)
+    assert np.allclose(strong["syn_weight"], [0.003, 0.02], rtol=1e-12, atol=0)
+    # the same cells and pairs, only the weights differ
+    assert read_edges(tmp_path / "plain" / "inputs_V1_edges.h5").equals(read_edges(tmp_path / "strong" / "inputs_V1_edges.h5"))
+    assert len(read_nodes(tmp_path / "strong" / "inputs_nodes.h5")) == 4
+    for bad, message in [({"cells": 4, "weight": 2}, r"unknown key\(s\) \['weight'\]"),
+                         ({"cells": 4, "syn_weight_scale": 0}, "syn_weight_scale: expected a number > 0"),
+                         ({"syn_weight_scale": 2.0}, "expected a number of cells > 0, got None"),
+                         (True, "expected a number of cells > 0, got True")]:
+        with pytest.raises(ConfigError, match=rf"virtual_inputs.inputs.*{message}"):
+            build_model("l4_tutorial", tmp_path / "bad", seed=1, scale=0.1, virtual_inputs={"inputs": bad})
+
+
 def test_tutorial_style_script_ports_by_import(tmp_path, repo):
     """A BMTK-style script with per-pair rule functions builds the same kind of network."""
     build_from_script(repo / "examples" / "l4_network_script.py", tmp_path, seed=5, scale=0.5)
