@@ -17,7 +17,7 @@ from pathlib import Path
 from simlib.fileio import atomic_path
 
 NOT_LISTED = ("log.txt", ".snakemake_timestamp")
-PACKAGES = ("simlib", "neuron", "nest-simulator", "mpich", "numpy", "scipy", "pandas", "h5py", "matplotlib",
+PACKAGES = ("simlib", "neuron", "nest-simulator", "mpich", "numpy", "scipy", "pandas", "h5py", "isal", "matplotlib",
             "pynwb", "hdmf", "jsonschema", "pyyaml", "snakemake")
 
 
