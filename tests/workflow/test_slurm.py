@@ -190,7 +190,17 @@ def test_tiny_workflow_on_slurm(repo, tmp_path, slurm):
             running = wait_for(lambda: [j for j, (state, comment) in slurm.jobs().items() if state == "RUNNING"
                                         and comment == "rule_simulate_wildcards_l4_perturbation"],
                                "the simulation to run on SLURM", 180)
-            head.send_signal(signal.SIGINT)
+            # Ctrl-C, and again if Snakemake missed it: its log handler drops a KeyboardInterrupt that arrives
+            # while it writes a line (snakemake/logging.py: `except (KeyboardInterrupt, SystemExit): pass`),
+            # as a user at the terminal would press it twice
+            for _ in range(3):
+                head.send_signal(signal.SIGINT)
+                try:
+                    head.wait(20)
+                    break
+                except subprocess.TimeoutExpired:
+                    if "Terminating processes on user request" in (tmp_path / "interrupted.log").read_text():
+                        break          # it heard it and is cancelling its jobs
             assert head.wait(60) != 0
         finally:
             if head.poll() is None:
