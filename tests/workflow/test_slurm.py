@@ -184,15 +184,17 @@ def test_tiny_workflow_on_slurm(repo, tmp_path, slurm):
 
         # 2. the fixed config, interrupted (Ctrl-C) while its simulation runs: SLURM job cancelled
         head_log = open(tmp_path / "interrupted.log", "w")
+        # SIGINT as at a terminal: a test run started in the background (`cmd &`) ignores SIGINT, which its
+        # children would inherit, and a Python started with SIGINT ignored never raises KeyboardInterrupt
         head = subprocess.Popen([*SLURM_LOCAL, "--configfile", "config/slurm.yaml"], cwd=wf, env=slurm.env,
-                                stdout=head_log, stderr=subprocess.STDOUT)
+                                stdout=head_log, stderr=subprocess.STDOUT,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             running = wait_for(lambda: [j for j, (state, comment) in slurm.jobs().items() if state == "RUNNING"
                                         and comment == "rule_simulate_wildcards_l4_perturbation"],
                                "the simulation to run on SLURM", 180)
-            # Ctrl-C, and again if Snakemake missed it: its log handler drops a KeyboardInterrupt that arrives
-            # while it writes a line (snakemake/logging.py: `except (KeyboardInterrupt, SystemExit): pass`),
-            # as a user at the terminal would press it twice
+            # Ctrl-C, and again if Snakemake missed it (as a user would): its log handler drops a KeyboardInterrupt
+            # that arrives while it writes a line (snakemake/logging.py: `except (KeyboardInterrupt, SystemExit)`)
             for _ in range(3):
                 head.send_signal(signal.SIGINT)
                 try:
