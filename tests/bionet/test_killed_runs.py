@@ -169,7 +169,9 @@ def test_filternet_killed(filternet_config):
 # --- build-network --------------------------------------------------------------------------------
 
 def test_build_network_killed(tmp_path):
-    command = simlib("build-network", "--model", "l4_tutorial", "--seed", 3, "--param", "scale=2", "-o", "net")
+    # 3,000 V1 cells (10.4 M edges): about a second of building and saving, long enough for every kill point
+    # to land while it runs (at scale 2 a fast machine finished before the last one)
+    command = simlib("build-network", "--model", "l4_tutorial", "--seed", 3, "--param", "scale=10", "-o", "net")
     building = r"^\.net\..*\.tmp"
     outcomes = kills_then_rerun(command, tmp_path, tmp_path / "net",
                                 [{"after_s": 0.3}, {"when": building}, {"when": building, "after_s": 0.15}],
